@@ -1,0 +1,7 @@
+"""briefing: offline news summaries and dated daily briefings."""
+
+import logging
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

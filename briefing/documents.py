@@ -1,0 +1,79 @@
+"""The data that flows between stages: frozen, hashable values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news article, as read from an input."""
+
+    id: str
+    title: str | None
+    text: str  # body without the dateline; paragraphs separated by "\n"
+    source: str  # where it came from: a file path, a feed title, a JSONL field
+    published: datetime | None = None
+    url: str | None = None
+    dateline: str | None = None  # "ROME", "FORT PIERCE, Fla."
+    truncated: bool = False  # the text stops mid-sentence
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of an article, with char offsets into Article.text."""
+
+    index: int
+    text: str
+    start: int
+    end: int
+    paragraph: int
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of whole sentences that fits a model's token budget."""
+
+    article_id: str
+    index: int
+    text: str
+    start: int  # char offsets into Article.text
+    end: int
+    sentences: tuple[Sentence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a backend made of one article."""
+
+    article_id: str
+    headline: str
+    sentences: tuple[str, ...]  # the summary, in reading order
+    backend: str  # the model or method that made it
+    method: str = "extractive"  # "extractive" or "generated"
+    sentence_ids: tuple[int, ...] = ()  # for extractive: indices into the article's sentences
+    headline_id: int | None = None  # for extractive: the headline's sentence index
+
+    def rest(self) -> tuple[str, ...]:
+        """The summary sentences a reader has not already read in the headline."""
+        return tuple(s for s in self.sentences if s != self.headline)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One bullet of a briefing: an article and its summary."""
+
+    article: Article
+    summary: Summary
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    """A dated briefing: one item per story."""
+
+    day: date
+    items: tuple[Item, ...]
+    model: str
+    skipped: tuple[str, ...] = field(default=())  # one-line reasons for inputs left out

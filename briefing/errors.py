@@ -1,0 +1,39 @@
+"""One exception family, caught at the CLI edge."""
+
+from __future__ import annotations
+
+
+class BriefingError(Exception):
+    """Something the user can fix; the message says what and how."""
+
+    exit_code = 1
+
+
+class ConfigError(BriefingError):
+    """A bad setting, option value or config file."""
+
+    exit_code = 2
+
+
+class IngestError(BriefingError):
+    """An input that cannot be read as articles."""
+
+    exit_code = 3
+
+
+class NoInputError(IngestError):
+    """Nothing usable was given."""
+
+    exit_code = 3
+
+
+class ModelNotFound(BriefingError):
+    """A model that is not present on this machine."""
+
+    exit_code = 4
+
+
+class ModelError(BriefingError):
+    """A model that is present but cannot be loaded or run."""
+
+    exit_code = 4

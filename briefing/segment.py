@@ -1,0 +1,106 @@
+"""Article -> sentences (pysbd) and token-budgeted segments that keep sentence boundaries."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+
+from .documents import Article, Segment, Sentence
+
+TokenCounter = Callable[[str], int]
+_WORD = re.compile(r"\S+")
+
+
+@functools.lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def approx_tokens(text: str) -> int:
+    """A tokenizer-free estimate: subword tokenizers make about 1.3 tokens per English word."""
+    return (len(_WORD.findall(text)) * 4 + 2) // 3
+
+
+def split_sentences(text: str) -> tuple[Sentence, ...]:
+    """Sentences of a text, paragraph by paragraph, with char offsets into it."""
+    out: list[Sentence] = []
+    pos = 0
+    for para_no, para in enumerate(text.split("\n")):
+        para_start = pos
+        pos += len(para) + 1
+        if not para.strip():
+            continue
+        cursor = para_start
+        for piece in _segmenter().segment(para):
+            piece = piece.strip()
+            if not piece:
+                continue
+            start = text.find(piece, cursor)
+            if start < 0:  # pysbd changed the text; fall back to the cursor
+                start = cursor
+            end = start + len(piece)
+            cursor = end
+            out.append(Sentence(len(out), piece, start, end, para_no))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def sentences(article: Article) -> tuple[Sentence, ...]:
+    """An article's sentences (cached: several stages ask for them)."""
+    return split_sentences(article.text)
+
+
+def _split_long(sent: Sentence, budget: int, count: TokenCounter) -> Iterable[Sentence]:
+    """Cut a sentence longer than the budget at word boundaries."""
+    words = list(_WORD.finditer(sent.text))
+    lo = 0
+    while lo < len(words):
+        hi = lo + 1
+        step = max(1, budget // 2)
+        while hi < len(words):
+            nxt = min(len(words), hi + step)
+            piece = sent.text[words[lo].start() : words[nxt - 1].end()]
+            if count(piece) > budget:
+                if step == 1:
+                    break
+                step = max(1, step // 2)
+                continue
+            hi = nxt
+        a, b = words[lo].start(), words[hi - 1].end()
+        yield Sentence(sent.index, sent.text[a:b], sent.start + a, sent.start + b, sent.paragraph)
+        lo = hi
+
+
+def make_segments(
+    article: Article, budget: int, count: TokenCounter = approx_tokens
+) -> tuple[Segment, ...]:
+    """Pack whole sentences into segments of at most `budget` tokens each."""
+    if budget < 1:
+        raise ValueError("budget must be positive")
+    groups: list[list[Sentence]] = []
+    used = budget + 1
+    for sent in sentences(article):
+        n = count(sent.text)
+        pieces = [sent] if n <= budget else list(_split_long(sent, budget, count))
+        for piece in pieces:
+            n = count(piece.text) if len(pieces) > 1 else n
+            if not groups or used + n + 1 > budget:
+                groups.append([])
+                used = 0
+            groups[-1].append(piece)
+            used += n + 1  # +1: the joining space often becomes a token
+    return tuple(
+        Segment(
+            article_id=article.id,
+            index=i,
+            text=article.text[g[0].start : g[-1].end],
+            start=g[0].start,
+            end=g[-1].end,
+            sentences=tuple(g),
+        )
+        for i, g in enumerate(groups)
+        if g
+    )

@@ -1,0 +1,80 @@
+"""A sentence encoder (all-MiniLM-L6-v2 by default): texts -> unit vectors."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelError
+
+logger = logging.getLogger(__name__)
+
+
+def set_threads(threads: int | None) -> None:
+    """Use every core unless told otherwise (torch's default can be lower in containers)."""
+    import torch
+
+    torch.set_num_threads(threads or len(os.sched_getaffinity(0)))
+
+
+def quiet_transformers() -> None:
+    """Keep transformers' own bars and notices off stderr: we draw our own progress."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+class Encoder:
+    """Mean-pooled, L2-normalised transformer embeddings."""
+
+    def __init__(self, path: Path, batch_size: int = 32, max_length: int = 128, threads: int | None = None):
+        self.path = path
+        self.batch_size = batch_size
+        self.max_length = max_length  # news sentences average ~30 tokens; longer tails add little
+        self.threads = threads
+        self._model = None
+        self._tokenizer = None
+
+    def load(self) -> None:
+        if self._model is not None:
+            return
+        import torch  # noqa: F401  (imported here so --help and the lead backend stay light)
+        from transformers import AutoModel, AutoTokenizer
+
+        quiet_transformers()
+        set_threads(self.threads)
+        try:
+            self._tokenizer = AutoTokenizer.from_pretrained(self.path)
+            self._model = AutoModel.from_pretrained(self.path).eval()
+        except (OSError, ValueError) as e:
+            raise ModelError(f"Cannot load the encoder in {self.path}: {e}".splitlines()[0]) from None
+        logger.debug("loaded encoder from %s", self.path)
+
+    def count_tokens(self, text: str) -> int:
+        self.load()
+        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors, one row per text; batches sorted by length to waste little on padding."""
+        import torch
+
+        self.load()
+        out = np.zeros((len(texts), self._model.config.hidden_size), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        with torch.inference_mode():
+            for lo in range(0, len(order), self.batch_size):
+                idx = order[lo : lo + self.batch_size]
+                batch = self._tokenizer(
+                    [texts[i] for i in idx], padding=True, truncation=True,
+                    max_length=self.max_length, return_tensors="pt",
+                )
+                hidden = self._model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                out[idx] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+        return out
