@@ -144,6 +144,9 @@ def parse_feed(data: bytes, name: str) -> list[Article]:
                 category=(tags[0].get("term") if tags else None),
             )
         )
+    if not out:
+        why = f" ({feed.bozo_exception})" if feed.bozo else ""
+        raise IngestError(f"{name}: not a readable RSS/Atom feed{why}; its entries have no title or text.")
     return out
 
 
@@ -252,16 +255,17 @@ def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None) -> tup
                 n = seen.get(art.id, 0)
                 seen[art.id] = n + 1
                 articles.append(replace(art, id=f"{art.id}~{n + 1}") if n else art)
-    for p in problems:
-        logger.warning("%s", p)
     return articles, problems
 
 
 def require_articles(articles: list[Article], problems: list[str]) -> list[Article]:
-    """The articles, or NoInputError when no input gave any."""
+    """The articles (each problem logged as a warning), or NoInputError when no input gave any."""
+    if not articles and len(problems) <= 1:
+        raise NoInputError(f"No usable articles: {problems[0] if problems else 'no inputs given'}")
+    for p in problems:
+        logger.warning("%s", p)
     if not articles:
-        detail = problems[0] if len(problems) == 1 else f"{len(problems)} inputs failed, first: {problems[0]}" if problems else "no inputs given"
-        raise NoInputError(f"No usable articles: {detail}")
+        raise NoInputError(f"No usable articles in {len(problems)} inputs; see the warnings above.")
     return articles
 
 

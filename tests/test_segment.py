@@ -1,0 +1,47 @@
+from briefing.documents import Article
+from briefing.segment import approx_tokens, make_segments, split_sentences
+from conftest import make_article
+
+
+def test_abbreviations_and_quotes_do_not_split():
+    text = ('Gov. Ron DeSantis said the U.S. Army "will not back down." Officials in Fort Pierce, Fla. agreed. '
+            '"Is it true?" she asked. It was.')
+    got = [s.text for s in split_sentences(text)]
+    assert got == [
+        'Gov. Ron DeSantis said the U.S. Army "will not back down."',
+        "Officials in Fort Pierce, Fla. agreed.",
+        '"Is it true?" she asked.',
+        "It was.",
+    ]
+
+
+def test_offsets_point_into_the_text():
+    art = make_article("One sentence here. Two here.", "New para. End.")
+    for s in split_sentences(art.text):
+        assert art.text[s.start : s.end] == s.text
+    assert [s.paragraph for s in split_sentences(art.text)] == [0, 0, 1, 1]
+
+
+def test_segments_respect_the_budget_and_keep_sentences_whole():
+    art = make_article(*["This sentence has exactly eight words in it." for _ in range(40)])
+    segs = make_segments(art, budget=50)
+    assert len(segs) > 1
+    assert all(approx_tokens(s.text) <= 50 for s in segs)
+    assert all(s.text.endswith(".") for s in segs)
+    assert sum(len(s.sentences) for s in segs) == 40
+    assert all(art.text[s.start : s.end] == s.text for s in segs)
+
+
+def test_a_sentence_longer_than_the_budget_is_cut_at_words():
+    art = Article("x", None, " ".join(f"w{i}" for i in range(300)) + ".", "t")
+    segs = make_segments(art, budget=64)
+    assert all(approx_tokens(s.text) <= 64 for s in segs)
+    assert " ".join(s.text for s in segs) == art.text
+
+
+def test_fifty_thousand_words():
+    para = "The committee met again on Tuesday to discuss the plan in detail. " * 10
+    art = make_article(*[para.strip()] * 500)  # ~60,000 words
+    segs = make_segments(art, budget=512)
+    assert len(segs) > 100
+    assert segs[-1].end == len(art.text)
