@@ -36,7 +36,7 @@ def test_score_prefers_central_sentence():
     emb = np.array([[1, 0, 0], [0.9, 0.1, 0], [0, 0, 1]], dtype=np.float32)
     emb /= np.linalg.norm(emb, axis=1, keepdims=True)
     s = score_sentences(emb, ["storm coast ports", "storm coast", "cats"])
-    assert s[2] == 0 and s[0] > s[2]
+    assert s.argmax() in (0, 1) and s[2] == s.min()
 
 
 def test_lead_skips_repeats():

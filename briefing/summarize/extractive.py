@@ -113,14 +113,22 @@ def lexical_centrality(texts: Sequence[str]) -> np.ndarray:
     )
 
 
+def _ranks(values: np.ndarray) -> np.ndarray:
+    return np.argsort(np.argsort(values, kind="stable"), kind="stable").astype(np.float64)
+
+
 def score_sentences(emb: np.ndarray, texts: Sequence[str], title: np.ndarray | None = None) -> np.ndarray:
-    """Headline fitness: semantic centrality (to the article and its title) times lexical centrality."""
+    """Headline fitness: semantic centrality (to the article and its title) fused with lexical centrality.
+
+    The two are fused by rank (a Borda count), so neither scale needs a tuned weight. Position is
+    left out on purpose: a half-weight position vote cost 0.4 ROUGE-1 on XSum (benchmarks/quality.py).
+    """
     centroid = emb.mean(0)
     centroid /= np.linalg.norm(centroid) or 1.0
-    central = emb @ centroid
+    semantic = emb @ centroid
     if title is not None:
-        central = (central + emb @ title) / 2
-    return np.clip(central, 0, None) * lexical_centrality(texts)
+        semantic = (semantic + emb @ title) / 2
+    return _ranks(semantic) + _ranks(lexical_centrality(texts))
 
 
 class CentralitySummarizer:
