@@ -20,8 +20,6 @@ class Settings:
 
     model: str = "minilm"
     sentences: int = 3  # summary sentences per article
-    headline_words: int = 40  # generated headline limit
-    summary_words: int = 90  # generated summary limit
     out: Path = Path("briefs")
     formats: tuple[str, ...] = ("md", "html")
     models_dir: Path | None = None  # None: ./models if present, else the user data dir
@@ -33,7 +31,7 @@ class Settings:
     def __post_init__(self) -> None:
         if not 1 <= self.sentences <= 10:
             raise ConfigError(f"sentences = {self.sentences} is out of range; use 1 to 10.")
-        for name in ("headline_words", "summary_words", "max_sentences", "batch_size"):
+        for name in ("max_sentences", "batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} = {getattr(self, name)} must be a positive number.")
         bad = [f for f in self.formats if f not in FORMATS]

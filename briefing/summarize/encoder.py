@@ -55,10 +55,6 @@ class Encoder:
             raise ModelError(f"Cannot load the encoder in {self.path}: {e}".splitlines()[0]) from None
         logger.debug("loaded encoder from %s", self.path)
 
-    def count_tokens(self, text: str) -> int:
-        self.load()
-        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
-
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors, one row per text; batches sorted by length to waste little on padding."""
         import torch

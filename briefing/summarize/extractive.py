@@ -152,26 +152,20 @@ class CentralitySummarizer:
         emb = self.encoder.encode(texts) if texts else np.zeros((0, 1), np.float32)
         out = []
         for art, sents, (lo, hi) in zip(articles, per_article, spans):
-            out.append(self._one(art, sents, emb[lo:hi]))
+            out.append(self._one(art, sents, emb[lo:hi], n_sentences))
             if progress:
                 progress(1)
-        return [self._finish(s, a, n_sentences) for s, a in zip(out, articles)]
+        return out
 
-    def _one(self, art: Article, sents: Sequence[Sentence], vecs: np.ndarray):
-        title = vecs[-1] if art.title else None
-        sent_vecs = vecs[: len(sents)]
+    def _one(self, art: Article, sents: Sequence[Sentence], vecs: np.ndarray, k: int) -> Summary:
         cands = [i for i, s in enumerate(sents) if is_candidate(s)]
         if not cands:
-            return sents, None, [], None, None
-        scores = score_sentences(sent_vecs, [clean(sents[i].text) for i in range(len(sents))], title)
-        standalone = [i for i in cands if not _DEPENDENT.match(clean(sents[i].text))] or cands
-        return sents, max(standalone, key=lambda i: scores[i]), cands, scores, sent_vecs @ sent_vecs.T
-
-    def _finish(self, result, art: Article, k: int) -> Summary:
-        sents, head, cands, scores, sim = result
-        if head is None:
             return assemble(art, sents, None, [], self.name)
-        return assemble(art, sents, head, lead(cands, sim, k), self.name)
+        sent_vecs = vecs[: len(sents)]
+        scores = score_sentences(sent_vecs, [clean(s.text) for s in sents], vecs[-1] if art.title else None)
+        standalone = [i for i in cands if not _DEPENDENT.match(clean(sents[i].text))] or cands
+        head = max(standalone, key=lambda i: scores[i])
+        return assemble(art, sents, head, lead(cands, sent_vecs @ sent_vecs.T, k), self.name)
 
 
 class LeadSummarizer:
