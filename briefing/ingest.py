@@ -243,6 +243,9 @@ def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None) -> tup
             sources = [(str(p), p) for p in _files(path)]
         for name, path in sources:
             try:
+                if path is not None and path.stat().st_size > MAX_BYTES:  # don't read a huge file to reject it
+                    raise IngestError(f"{name}: {path.stat().st_size // 2**20} MiB is too large "
+                                      f"(limit {MAX_BYTES // 2**20} MiB); split it.")
                 data = stdin if path is None else path.read_bytes()
                 found = parse_bytes(data or b"", name, path.suffix if path else "")
             except IngestError as e:
