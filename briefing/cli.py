@@ -1,15 +1,18 @@
 """The command line: the only module that sees argv, prints, or sets up logging.
 
-Exit codes: 0 done; 1 an unexpected problem; 2 bad usage or config; 3 no usable input;
-4 model missing or broken; 5 done, but some inputs were left out (each named on stderr).
+Exit codes: 0 done (also: skipped because another run holds the output folder's lock);
+1 an unexpected problem; 2 bad usage or config; 3 no usable input; 4 model missing or broken;
+5 done, but some inputs were left out (each named on stderr).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import re
+import signal
 import sys
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -48,6 +51,7 @@ SentencesOpt = Annotated[Optional[int], typer.Option("--sentences", "-n", min=1,
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="TOML settings file (else $BRIEFING_CONFIG).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr; no progress bar.")]
 VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail on stderr (-vv for debug).")]
+LogFileOpt = Annotated[Optional[Path], typer.Option("--log-file", help="Also append logs (with times) to this file.")]
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -62,13 +66,24 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def _setup_logging(verbose: int, quiet: bool) -> None:
+def _setup_logging(verbose: int, quiet: bool, log_file: Path | None = None) -> None:
     level = logging.ERROR if quiet else logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.setLevel(level)
     root = logging.getLogger("briefing")
     root.handlers[:] = [handler]
     root.setLevel(level)
+    if log_file is not None:
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            to_file = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as e:
+            raise _fail(ConfigError(f"--log-file {log_file} cannot be opened ({e.strerror}); fix the path."))
+        to_file.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
+        to_file.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+        root.addHandler(to_file)
+        root.setLevel(min(level, to_file.level))
 
 
 def _fail(e: BriefingError) -> typer.Exit:
@@ -94,6 +109,21 @@ def _progress(quiet: bool):
     return factory
 
 
+def parse_since(value: str, now: datetime | None = None) -> datetime:
+    """'24h', '90m', '2d', '1w' (before now) or an ISO date/time (local time unless it has an offset)."""
+    now = now or datetime.now().astimezone()
+    m = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", value.lower())
+    if m:
+        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
+        return now - timedelta(**{unit: int(m.group(1))})
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ConfigError(f"--since {value!r} is neither a duration (24h, 90m, 2d, 1w) nor a date "
+                          "(2026-02-05 or 2026-02-05T06:00+01:00).") from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
 def _parse_day(value: Optional[str]) -> date:
     if value is None:
         return date.today()
@@ -105,32 +135,78 @@ def _parse_day(value: Optional[str]) -> date:
 
 @app.command()
 def build(
-    inputs: Annotated[list[str], typer.Argument(help="Files, folders (read recursively) or - for stdin.", show_default=False)],
+    inputs: Annotated[Optional[list[str]], typer.Argument(help="Files, folders, feed URLs, .opml files or - for stdin. [default: sources from the config]", show_default=False)] = None,
     day: Annotated[Optional[str], typer.Option("--date", "-d", help="The briefing's date, YYYY-MM-DD. [default: today]")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder. [default: briefs]")] = None,
-    fmt: Annotated[BuildFormat, typer.Option("--format", "-f", help="Files to write: md, html, both, json or all.")] = BuildFormat.both,
+    fmt: Annotated[Optional[BuildFormat], typer.Option("--format", "-f", help="Files to write: md, html, both, json or all. [default: both]")] = None,
     model: ModelOpt = None,
     sentences: SentencesOpt = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only articles published since: 24h, 2d, or a date/time.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Summarize everything again; do not read or write the cache.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="If another run holds the output folder, wait for it (up to --wait-timeout) instead of skipping.")] = False,
+    wait_timeout: Annotated[int, typer.Option("--wait-timeout", help="Seconds --wait waits at most.")] = 1800,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and group the inputs and say what would be done; write nothing, summarize nothing.")] = False,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = 0,
+    log_file: LogFileOpt = None,
 ) -> None:
-    """Write the dated briefing OUT/DATE.md and .html from INPUTS and print the paths."""
-    _setup_logging(verbose, quiet)
+    """Write the dated briefing OUT/DATE.md and .html (and OUT/index.*) and print the paths."""
+    _setup_logging(verbose, quiet, log_file)
+    from filelock import FileLock, Timeout
+
     from .pipeline import build as run_build
 
-    formats = {"both": "md,html", "all": "md,html,json"}.get(fmt.value, fmt.value)
+    formats = None if fmt is None else {"both": "md,html", "all": "md,html,json"}.get(fmt.value, fmt.value)
     try:
         settings = load_settings(config, model=model, sentences=sentences, out=out, formats=formats)
-        result = run_build(inputs, settings, _parse_day(day), _progress(quiet),
-                           stdin=sys.stdin.buffer.read() if "-" in inputs else None)
+        sources = list(inputs or settings.sources)
+        if not sources:
+            raise ConfigError("No inputs: give files, folders or feed URLs, or set sources = [...] in the config "
+                              "(see 'briefing config show').")
+        the_day = _parse_day(day)
+        since_at = parse_since(since) if since else None
+        stdin = sys.stdin.buffer.read() if "-" in sources else None
+        if dry_run:
+            result = run_build(sources, settings, the_day, None, stdin, since_at, not no_cache, dry_run=True)
+            print(f"would read {result.briefing.articles} articles from {len(sources)} input(s); "
+                  f"{result.cached} stories cached, {result.summarized} to summarize")
+            for path in result.paths:
+                print(f"would write {path}")
+            print(f"would write {settings.out / 'index.md'} and index.html")
+            return
+        try:
+            settings.out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ConfigError(f"Output folder {settings.out} cannot be created ({e.strerror}); fix --out.") from None
+        lock = FileLock(settings.out / ".briefing.lock")
+        try:
+            lock.acquire(timeout=wait_timeout if wait else 0)
+        except Timeout:
+            typer.echo(f"Another briefing run is writing to {settings.out}; skipped "
+                       f"({'waited ' + str(wait_timeout) + ' s' if wait else 'use --wait to wait for it'}).", err=True)
+            raise typer.Exit(0) from None
+        try:
+            _remove_stale_temp_files(settings.out)
+            result = run_build(sources, settings, the_day, _progress(quiet), stdin, since_at, not no_cache)
+        finally:
+            lock.release()
     except BriefingError as e:
         raise _fail(e) from None
+    logger.info("%d stories: %d from the cache, %d summarized", len(result.briefing.stories), result.cached,
+                result.summarized)
     for path in result.paths:
         print(path)
     if result.problems:
         typer.echo(f"{len(result.problems)} input(s) left out; see the messages above.", err=True)
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _remove_stale_temp_files(folder: Path) -> None:
+    """Temp files a killed run left behind (we hold the lock, so no live run owns one)."""
+    for tmp in folder.glob(".*.tmp"):
+        logger.info("removing %s, left by an interrupted run", tmp)
+        tmp.unlink(missing_ok=True)
 
 
 @app.command()
@@ -218,5 +294,47 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
     """Offline news summaries and dated daily briefings."""
 
 
+config_app = typer.Typer(no_args_is_help=True, help="Show the effective settings.")
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show(config: ConfigOpt = None) -> None:
+    """Print the effective settings as TOML, each with where it came from."""
+    from .config import config_path, default_config_path, show
+
+    try:
+        settings = load_settings(config)
+    except BriefingError as e:
+        raise _fail(e) from None
+    path = config_path(config)
+    typer.echo(f"config file: {path if path else f'none ({default_config_path()} does not exist)'}", err=True)
+    sys.stdout.write(show(settings))
+
+
+@app.command()
+def schedule(
+    at: Annotated[str, typer.Option("--at", help="Time of day, HH:MM (local time).")] = "06:30",
+    config: ConfigOpt = None,
+) -> None:
+    """Print a crontab line and a systemd service + timer that run the build every morning."""
+    from .config import config_path
+    from .schedule import units
+
+    m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", at)
+    if not m:
+        raise _fail(ConfigError(f"--at {at!r} is not a time of day; use HH:MM, e.g. 06:30."))
+    try:
+        settings = load_settings(config)
+    except BriefingError as e:
+        raise _fail(e) from None
+    sys.stdout.write(units(int(m.group(1)), int(m.group(2)), config_path(config), settings))
+
+
+def _terminate(signum, frame):  # SIGTERM (systemd stop, kill): unwind so temp files and the lock are cleaned up
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     app(prog_name="briefing")

@@ -1,15 +1,63 @@
-"""Articles + summaries -> a dated Briefing."""
+"""Stories -> a dated Briefing: "Top stories" first, then topic sections, each ranked and capped."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, timezone
 
-from .documents import Article, Briefing, Item, Summary
+from .documents import Article, Briefing, Section, Story
+
+TOP = "Top stories"
 
 
-def compose(day: date, articles: Sequence[Article], summaries: Sequence[Summary], model: str,
+def best_article(articles: Sequence[Article]) -> int:
+    """The index of the article to summarize a story from: complete, then longest, then first."""
+    return max(range(len(articles)),
+               key=lambda i: (bool(articles[i].text.strip()), not articles[i].truncated,
+                              len(articles[i].text.split()), -i))
+
+
+def _timestamp(moment: datetime | None) -> float:
+    if moment is None:
+        return 0.0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def rank(stories: Sequence[Story], positions: Sequence[int]) -> list[Story]:
+    """Most sources first, then the most recent, then the earliest in the input."""
+    order = sorted(range(len(stories)), key=lambda i: (
+        -len({a.source for a in stories[i].articles}),
+        -max(_timestamp(a.published) for a in stories[i].articles),
+        positions[i],
+    ))
+    return [stories[i] for i in order]
+
+
+def compose(day: date, stories: Sequence[Story], positions: Sequence[int], model: str, *,
+            sections: Sequence[str], top: int = 5, per_section: int = 8, articles: int = 0,
             skipped: Sequence[str] = ()) -> Briefing:
-    """One item per article, in input order; articles with nothing to say are dropped."""
-    items = tuple(Item(a, s) for a, s in zip(articles, summaries, strict=True) if s.headline.strip())
-    return Briefing(day=day, items=items, model=model, skipped=tuple(skipped))
+    """Rank the stories, put the best under Top stories, the rest under their sections.
+
+    Top stories holds at most `top` stories and at most a third of all (rounded up), so a
+    short briefing still shows its sections.
+    Stories with nothing to say are dropped; empty sections are omitted; a section's stories
+    beyond `per_section` are counted in Briefing.omitted.
+    """
+    kept = [(s, p) for s, p in zip(stories, positions, strict=True) if s.summary.headline.strip()]
+    ranked = rank([s for s, _ in kept], [p for _, p in kept])
+    out: list[Section] = []
+    n_top = min(top, -(-len(ranked) // 3))
+    if n_top:
+        out.append(Section(TOP, tuple(ranked[:n_top])))
+    rest = ranked[n_top:]
+    omitted = 0
+    order = list(sections) + sorted({s.section for s in rest} - set(sections))
+    for name in order:
+        mine = [s for s in rest if s.section == name]
+        if mine:
+            out.append(Section(name, tuple(mine[:per_section])))
+            omitted += max(0, len(mine) - per_section)
+    return Briefing(day=day, sections=tuple(out), model=model, articles=articles, omitted=omitted,
+                    skipped=tuple(skipped))

@@ -18,6 +18,7 @@ FORMATS = ("md", "html", "json")
 class Settings:
     """Every setting a run needs, validated once."""
 
+    sources: tuple[str, ...] = ()  # files, folders, feed URLs, .opml files: what `build` reads by default
     model: str = "minilm"
     sentences: int = 3  # summary sentences per article
     out: Path = Path("briefs")
@@ -26,17 +27,43 @@ class Settings:
     max_sentences: int = 80  # extractive: sentences of an article considered
     batch_size: int = 32
     threads: int | None = None  # torch threads; None: every core
+    # generative backends (seq2seq, causal)
+    beams: int = 2  # beam search width; 1 = greedy (fastest)
+    headline_words: int = 20  # a generated headline is cut to this many words
+    summary_words: int = 70  # generated summary length limit
+    context_tokens: int = 1024  # most input tokens per generate call (caps long-context LMs on CPU)
+    quantize: bool = True  # int8 weights for generative models' linear layers on CPU (about 1.6x faster)
+    guard: bool = True  # replace generated text that names facts absent from the article
+    # briefing layout
+    sections: tuple[str, ...] = ("World", "Politics", "Business", "Technology", "Science", "Health", "Sports", "Culture")
+    section_descriptions: dict = field(default_factory=dict, compare=False, hash=False)  # name -> phrases
+    top_stories: int = 5  # stories in "Top stories"; 0 = no such section
+    per_section: int = 8  # most stories per topic section
+    cache_dir: Path | None = None  # None: the platform's user cache dir
+    state_dir: Path | None = None  # None: the platform's user state dir
+    fetch_timeout: int = 20  # seconds per HTTP request
     origins: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.sentences <= 10:
             raise ConfigError(f"sentences = {self.sentences} is out of range; use 1 to 10.")
-        for name in ("max_sentences", "batch_size"):
+        for name in ("max_sentences", "batch_size", "beams", "headline_words", "summary_words", "per_section",
+                     "fetch_timeout"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} = {getattr(self, name)} must be a positive number.")
+        if self.top_stories < 0:
+            raise ConfigError(f"top_stories = {self.top_stories} must be 0 or more.")
+        if not self.sections:
+            raise ConfigError("sections is empty; list at least one section name, e.g. [\"World\"].")
+        for name, phrases in self.section_descriptions.items():
+            if not isinstance(phrases, (str, list, tuple)) or not all(isinstance(p, str) for p in
+                                                                     ([phrases] if isinstance(phrases, str) else phrases)):
+                raise ConfigError(f"section_descriptions.{name} must be a phrase or a list of phrases.")
+        if self.context_tokens < 64:
+            raise ConfigError(f"context_tokens = {self.context_tokens} is too small; use 64 or more.")
         bad = [f for f in self.formats if f not in FORMATS]
         if bad or not self.formats:
-            raise ConfigError(f"format {bad or '(none)'} is not known; choose from {', '.join(FORMATS)}.")
+            raise ConfigError(f"formats {bad or '(none)'} is not known; choose from {', '.join(FORMATS)}.")
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "origins"}
@@ -47,6 +74,10 @@ _ENV = {
     "BRIEFING_FORMATS": "formats",
     "BRIEFING_MODELS_DIR": "models_dir",
     "BRIEFING_THREADS": "threads",
+    "BRIEFING_SECTIONS": "sections",
+    "BRIEFING_SOURCES": "sources",
+    "BRIEFING_CACHE_DIR": "cache_dir",
+    "BRIEFING_STATE_DIR": "state_dir",
 }
 
 
@@ -54,6 +85,12 @@ def _coerce(key: str, value: Any, where: str) -> Any:
     """Turn a raw TOML/env/flag value into the field's type."""
     kind = _FIELDS[key].type
     try:
+        if kind == "bool":
+            if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                return value.lower() in ("1", "true", "yes", "on")
+            if not isinstance(value, bool):
+                raise ValueError
+            return value
         if "int" in kind:
             if isinstance(value, bool):
                 raise ValueError
@@ -62,7 +99,12 @@ def _coerce(key: str, value: Any, where: str) -> Any:
             return Path(str(value)).expanduser()
         if "tuple" in kind:
             items = value.split(",") if isinstance(value, str) else list(value)
-            return tuple(str(i).strip().lower() for i in items if str(i).strip())
+            items = [str(i).strip() for i in items if str(i).strip()]
+            return tuple(i.lower() for i in items) if key == "formats" else tuple(items)
+        if kind == "dict":
+            if not isinstance(value, dict):
+                raise ValueError
+            return value
         if not isinstance(value, str):
             raise ValueError
         return value
@@ -70,12 +112,21 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         raise ConfigError(f"{key} = {value!r} in {where} is not a valid {kind}.") from None
 
 
+def default_config_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("briefing")) / "config.toml"
+
+
 def config_path(explicit: Path | None = None) -> Path | None:
-    """The config file to read: --config, else $BRIEFING_CONFIG, else none."""
+    """The config file to read: --config, else $BRIEFING_CONFIG, else the platform's, if it exists."""
     if explicit is not None:
         return explicit
     env = os.environ.get("BRIEFING_CONFIG")
-    return Path(env) if env else None
+    if env:
+        return Path(env)
+    default = default_config_path()
+    return default if default.exists() else None
 
 
 def load_settings(config: Path | None = None, **flags: Any) -> Settings:
@@ -107,4 +158,46 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
         if value is not None:
             values[key] = _coerce(key, value, f"--{key.replace('_', '-')}")
             origins[key] = "flag"
-    return Settings(**values, origins=origins)
+    try:
+        return Settings(**values, origins=origins)
+    except ConfigError as e:  # name where the bad value came from
+        key = str(e).split(" ", 1)[0].split(".")[0]
+        raise ConfigError(f"{e} (set by {origins.get(key, 'default')})") from None
+
+
+def cache_dir(settings: Settings) -> Path:
+    import platformdirs
+
+    return settings.cache_dir or Path(platformdirs.user_cache_dir("briefing"))
+
+
+def state_dir(settings: Settings) -> Path:
+    import platformdirs
+
+    return settings.state_dir or Path(platformdirs.user_state_dir("briefing"))
+
+
+def show(settings: Settings) -> str:
+    """The effective settings as TOML, each with where it came from."""
+    lines = []
+    for key in _FIELDS:
+        value = getattr(settings, key)
+        if isinstance(value, Path):
+            value = str(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        origin = settings.origins.get(key, "default")
+        lines.append(f"# {key} is unset  # {origin}" if value is None else f"{key} = {_toml_value(value)}  # {origin}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)

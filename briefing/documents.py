@@ -62,18 +62,48 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
-class Item:
-    """One bullet of a briefing: an article and its summary."""
+class Story:
+    """One bullet of a briefing: every article that reports one event, and one summary."""
 
-    article: Article
+    articles: tuple[Article, ...]  # the article the summary was made from first
     summary: Summary
+    section: str
+
+    @property
+    def lead(self) -> Article:
+        return self.articles[0]
+
+    def sources(self) -> tuple[Article, ...]:
+        """One article per distinct source (name and web address), in order."""
+        seen: set[tuple[str, str | None]] = set()
+        out = []
+        for a in self.articles:
+            key = (a.source, a.url)
+            if key not in seen:
+                seen.add(key)
+                out.append(a)
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A titled group of stories ("Top stories", "World", ...)."""
+
+    name: str
+    stories: tuple[Story, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Briefing:
-    """A dated briefing: one item per story."""
+    """A dated briefing: stories grouped in sections, top stories first."""
 
     day: date
-    items: tuple[Item, ...]
+    sections: tuple[Section, ...]
     model: str
+    articles: int = 0  # articles read
+    omitted: int = 0  # stories left out by the per-section caps
     skipped: tuple[str, ...] = field(default=())  # one-line reasons for inputs left out
+
+    @property
+    def stories(self) -> tuple[Story, ...]:
+        return tuple(s for sec in self.sections for s in sec.stories)

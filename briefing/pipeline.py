@@ -1,30 +1,40 @@
-"""The stages wired together: read -> summarize -> compose -> render -> write."""
+"""The stages wired together: read -> group into stories -> summarize -> sections -> compose -> write."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
-from .compose import compose
+import numpy as np
+
+from .cluster import cluster, lead_text
+from .compose import best_article, compose
 from .config import Settings
-from .documents import Article, Briefing, Summary
+from .documents import Article, Briefing, Story, Summary
+from .errors import IngestError, NoInputError
 from .ingest import read_inputs, require_articles
-from .output import write_atomic
+from .output import write_atomic, write_index
 from .render import to_html, to_json, to_markdown
+from .sections import assign, descriptions, from_category
 from .summarize import get_summarizer
 from .summarize.base import ProgressFn
+from .store import CachedEncoder, State, SummaryCache
+from .summarize.encoder import default_encoder
 
 logger = logging.getLogger(__name__)
+FALLBACK_SECTION = "News"  # where stories go when no encoder is installed and no category fits
 
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
     briefing: Briefing
-    paths: tuple[Path, ...]
+    paths: tuple[Path, ...]  # written, or (with dry_run) that would be written
     problems: tuple[str, ...]
+    cached: int = 0  # stories whose summary came from the cache
+    summarized: int = 0  # stories the model summarized in this run (with dry_run: would summarize)
 
 
 def summarize_articles(articles: Sequence[Article], settings: Settings,
@@ -34,10 +44,72 @@ def summarize_articles(articles: Sequence[Article], settings: Settings,
     return summarizer.summarize(articles, settings.sentences, progress), summarizer.name
 
 
-def read(inputs: Sequence[str | Path], stdin: bytes | None = None) -> tuple[list[Article], list[str]]:
-    """Every article the inputs hold (NoInputError when none), and the inputs left out."""
-    articles, problems = read_inputs(inputs, stdin=stdin)
+def read(inputs: Sequence[str | Path], stdin: bytes | None = None, state: State | None = None,
+         timeout: float = 20.0) -> tuple[list[Article], list[str]]:
+    """Every article the inputs (files, folders, -, feed URLs, .opml) hold, and the inputs left out.
+
+    NoInputError when none gave an article.
+    """
+    from .fetch import is_url, opml_urls, read_urls
+
+    local: list[str | Path] = []
+    urls: list[str] = []
+    problems: list[str] = []
+    for given in inputs:
+        if is_url(str(given)):
+            urls.append(str(given))
+        elif str(given).lower().endswith(".opml"):
+            try:
+                urls += opml_urls(Path(given))
+            except IngestError as e:
+                problems.append(str(e))
+        else:
+            local.append(given)
+    articles, more = read_inputs(local, stdin=stdin)
+    problems += more
+    if urls:
+        fetched, more = read_urls(urls, state, timeout)
+        articles += fetched
+        problems += more
     return require_articles(articles, problems), problems
+
+
+def select_since(articles: Sequence[Article], since: datetime, first_seen: dict[str, datetime]) -> list[Article]:
+    """Articles published (or, undated, first seen) at or after `since` (timezone-aware)."""
+    def when(a: Article) -> datetime:
+        moment = a.published or first_seen.get(a.id) or datetime.now(timezone.utc)
+        return moment if moment.tzinfo else moment.astimezone()  # naive = local time
+    return [a for a in articles if when(a) >= since]
+
+
+def group_stories(articles: Sequence[Article], settings: Settings,
+                  cache: SummaryCache | None = None) -> tuple[list[list[int]], list[str]]:
+    """Article indices per story (best article first) and each story's section."""
+    encoder = default_encoder(settings)
+    if encoder is not None and cache is not None:
+        encoder = CachedEncoder(encoder, cache)
+    vecs = encoder.encode([lead_text(a) for a in articles], max_length=128) if encoder and articles else None
+    groups = []
+    for g in cluster(articles, vecs):
+        best = g[best_article([articles[i] for i in g])]
+        groups.append([best] + [i for i in g if i != best])
+    names = list(settings.sections)
+    chosen: list[str | None] = [
+        next((s for s in (from_category(articles[i].category, names) for i in g) if s), None) for g in groups
+    ]
+    need = [k for k, s in enumerate(chosen) if s is None]
+    if need and encoder is not None:
+        phrases = descriptions(names, settings.section_descriptions)
+        flat = [(name, p) for name, ps in phrases.items() for p in ps]
+        phrase_vecs = encoder.encode([p for _, p in flat], max_length=128)
+        story_vecs = np.stack([_unit(vecs[groups[k]].mean(0)) for k in need])
+        for k, name in zip(need, assign(story_vecs, phrase_vecs, [n for n, _ in flat])):
+            chosen[k] = name
+    return groups, [s or FALLBACK_SECTION for s in chosen]
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / (np.linalg.norm(v) or 1.0)
 
 
 def render_all(briefing: Briefing, formats: Sequence[str]) -> dict[str, str]:
@@ -46,17 +118,75 @@ def render_all(briefing: Briefing, formats: Sequence[str]) -> dict[str, str]:
     return {fmt: makers[fmt]() for fmt in formats}
 
 
-def build(inputs: Sequence[str | Path], settings: Settings, day: date,
-          progress_factory=None, stdin: bytes | None = None) -> BuildResult:
-    """Write briefs/DAY.{md,html,...} from the inputs; each file is replaced atomically."""
-    articles, problems = read(inputs, stdin)
-    logger.info("read %d articles from %d inputs", len(articles), len(inputs))
-    if progress_factory is not None:
-        with progress_factory(len(articles)) as advance:
-            summaries, model = summarize_articles(articles, settings, advance)
-    else:
-        summaries, model = summarize_articles(articles, settings)
-    briefing = compose(day, articles, summaries, model, problems)
+def summary_settings_key(settings: Settings) -> str:
+    """Everything besides the article and the model that changes a summary (and our version)."""
+    from . import __version__
+
+    return "|".join(str(v) for v in (__version__, settings.sentences, settings.max_sentences, settings.beams,
+                                     settings.headline_words, settings.summary_words, settings.context_tokens,
+                                     settings.guard, settings.quantize))
+
+
+def summarize_cached(articles: Sequence[Article], settings: Settings, cache: SummaryCache | None,
+                     progress_factory=None, dry_run: bool = False) -> tuple[list[Summary | None], str, int]:
+    """Summaries from the cache where present, from the model otherwise; (summaries, model, cached count).
+
+    The model is not even loaded when every summary is cached; with dry_run it is never used.
+    """
+    summarizer = get_summarizer(settings)
+    key = summary_settings_key(settings)
+    found = [cache.get(a, summarizer.name, key) if cache else None for a in articles]
+    todo = [i for i, s in enumerate(found) if s is None]
+    if todo and not dry_run:
+        batch = [articles[i] for i in todo]
+        if progress_factory is not None:
+            with progress_factory(len(batch)) as advance:
+                made = summarizer.summarize(batch, settings.sentences, advance)
+        else:
+            made = summarizer.summarize(batch, settings.sentences)
+        for i, summary in zip(todo, made):
+            found[i] = summary
+            if cache:
+                cache.put(articles[i], summarizer.name, key, summary)
+    return found, summarizer.name, len(articles) - len(todo)
+
+
+def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress_factory=None,
+          stdin: bytes | None = None, since: datetime | None = None, use_cache: bool = True,
+          dry_run: bool = False) -> BuildResult:
+    """Write OUT/DAY.{md,html,...} and the index from the inputs; each file is replaced atomically."""
+    from .config import cache_dir, state_dir
+
+    state = State(state_dir(settings))
+    cache = SummaryCache(cache_dir(settings)) if use_cache else None
+    try:
+        articles, problems = read(inputs, stdin, state, settings.fetch_timeout)
+        if since is not None:
+            kept = select_since(articles, since, state.first_seen(articles) if not dry_run else {})
+            logger.info("%d of %d articles are from %s on", len(kept), len(articles), since.isoformat())
+            if not kept:
+                raise NoInputError(f"No articles from {since:%Y-%m-%d %H:%M %Z} on among {len(articles)} read; "
+                                   "widen --since.")
+            articles = kept
+        elif not dry_run:
+            state.first_seen(articles)
+        groups, sections = group_stories(articles, settings, cache)
+        logger.info("read %d articles from %d inputs: %d stories", len(articles), len(inputs), len(groups))
+        best = [articles[g[0]] for g in groups]
+        summaries, model, cached = summarize_cached(best, settings, cache, progress_factory, dry_run)
+    finally:
+        state.close()
+        if cache:
+            cache.close()
+    paths = tuple(settings.out / f"{day.isoformat()}.{fmt}" for fmt in settings.formats)
+    if dry_run:
+        empty = Briefing(day, (), model, articles=len(articles), skipped=tuple(problems))
+        return BuildResult(empty, paths, tuple(problems), cached, len(best) - cached)
+    stories = [Story(tuple(articles[i] for i in g), s, sec) for g, s, sec in zip(groups, summaries, sections)]
+    briefing = compose(day, stories, [min(g) for g in groups], model, sections=settings.sections,
+                       top=settings.top_stories, per_section=settings.per_section, articles=len(articles),
+                       skipped=problems)
     texts = render_all(briefing, settings.formats)  # render everything before writing anything
     paths = tuple(write_atomic(settings.out / f"{day.isoformat()}.{fmt}", text) for fmt, text in texts.items())
-    return BuildResult(briefing, paths, tuple(problems))
+    write_index(settings.out)
+    return BuildResult(briefing, paths, tuple(problems), cached, len(best) - cached)

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Sequence
 
-from .documents import Article, Briefing, Summary
+from .documents import Article, Briefing, Story, Summary
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
@@ -24,6 +24,10 @@ li strong { display: block; font-size: 1.08rem; line-height: 1.35; margin-bottom
 li em { color: var(--muted); font-size: .88rem; font-style: normal; }
 a { color: var(--accent); }
 hr { border: 0; border-top: 1px solid var(--rule); }
+h2 { font-size: 1.2rem; margin: 2rem 0 .6rem; padding-top: .4rem; border-top: 1px solid var(--rule); }
+nav.toc ul { list-style: none; padding: 0; margin: .5rem 0 1rem; display: flex; flex-wrap: wrap; gap: .3rem .9rem; }
+nav.toc li { margin: 0; }
+@media (max-width: 30rem) { body { font-size: 1rem; padding: 1rem .75rem 2rem; } h1 { font-size: 1.35rem; } }
 """
 
 
@@ -36,11 +40,15 @@ def _safe_url(url: str | None) -> str | None:
     return url if url and re.match(r"^https?://[^\s<>\"']+$", url) else None
 
 
-def source_line(article: Article) -> str:
-    """'Source: name' with a link where the article has a web address, plus dateline and cut-off mark."""
+def _source_ref(article: Article) -> str:
     name = md_escape(article.source)
     url = _safe_url(article.url)
-    parts = [f"Source: [{name}]({url})" if url else f"Source: {name}"]
+    return f"[{name}]({url})" if url else name
+
+
+def source_line(article: Article) -> str:
+    """'Source: name' with a link where the article has a web address, plus dateline and cut-off mark."""
+    parts = [f"Source: {_source_ref(article)}"]
     if article.dateline:
         parts.append(md_escape(article.dateline))
     if article.published:
@@ -50,43 +58,105 @@ def source_line(article: Article) -> str:
     return " · ".join(parts)
 
 
-def bullet(article: Article, summary: Summary) -> str:
-    """One Markdown list item: bold headline, the rest of the summary, then the source."""
+def story_sources(story: Story) -> str:
+    """'Source: X · dateline' for one source; 'Sources (3): A · B · C' for several."""
+    sources = story.sources()
+    if len(sources) == 1:
+        return source_line(story.lead)
+    line = f"Sources ({len(sources)}): " + " · ".join(_source_ref(a) for a in sources)
+    if story.lead.truncated:
+        line += " · cut off in the source"
+    return line
+
+
+def bullet(article: Article, summary: Summary, sources: str | None = None) -> str:
+    """One Markdown list item: bold headline, the rest of the summary, then the source(s)."""
     line = f"- **{md_escape(summary.headline)}**"
     rest = " ".join(md_escape(s) for s in summary.rest())
     if rest:
         line += f" {rest}"
-    return f"{line}  \n  *{source_line(article)}*"
+    return f"{line}  \n  *{sources or source_line(article)}*"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word if n == 1 else word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
+
+
+def front_matter(briefing: Briefing) -> dict:
+    stories = briefing.stories
+    return {
+        "date": briefing.day.isoformat(),
+        "stories": len(stories),
+        "articles": briefing.articles,
+        "sources": len({a.source for s in stories for a in s.articles}),
+        "sections": [sec.name for sec in briefing.sections],
+        "model": briefing.model,
+        "omitted": briefing.omitted,
+        "skipped_inputs": len(briefing.skipped),
+    }
+
+
+def _yaml(meta: dict) -> str:
+    """YAML front matter; every string is JSON-quoted, which YAML reads as the same string."""
+    lines = ["---"]
+    for key, value in meta.items():
+        lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    return "\n".join(lines + ["---", ""])
 
 
 def to_markdown(briefing: Briefing) -> str:
     day = briefing.day
-    n = len(briefing.items)
+    stories = briefing.stories
     head = [
+        _yaml(front_matter(briefing)),
         f"# Briefing for {day:%A}, {day.day} {day:%B %Y}",
         "",
-        f"{n} {'story' if n == 1 else 'stories'} · summarized by {md_escape(briefing.model)}",
+        f"{_plural(len(stories), 'story')} from {_plural(briefing.articles, 'article')} · "
+        f"summarized by {md_escape(briefing.model)}",
         "",
     ]
-    body = [bullet(item.article, item.summary) for item in briefing.items]
+    body: list[str] = []
+    for sec in briefing.sections:
+        body += [f"## {md_escape(sec.name)}", ""]
+        body += [bullet(st.lead, st.summary, story_sources(st)) for st in sec.stories]
+        body.append("")
     tail = []
+    if briefing.omitted:
+        tail.append(f"{_plural(briefing.omitted, 'more story')} not shown (per-section cap).")
     if briefing.skipped:
-        tail = ["", "---", "", "Inputs left out:", ""] + [f"- {md_escape(s)}" for s in briefing.skipped]
-    return "\n".join(head + body + tail) + "\n"
+        tail += ["---", "", "Inputs left out:", ""] + [f"- {md_escape(s)}" for s in briefing.skipped]
+    return "\n".join(head + body + tail).rstrip("\n") + "\n"
 
 
-def to_html(briefing: Briefing, markdown_text: str | None = None) -> str:
-    """A self-contained page (inline CSS, no scripts, no external requests) from the Markdown."""
-    import markdown
+def strip_front_matter(markdown_text: str) -> str:
+    if markdown_text.startswith("---\n"):
+        end = markdown_text.find("\n---\n", 4)
+        if end >= 0:
+            return markdown_text[end + 5 :]
+    return markdown_text
 
-    body = markdown.markdown(markdown_text or to_markdown(briefing), output_format="html")
-    title = html.escape(f"Briefing {briefing.day.isoformat()}")
+
+def _page(title: str, body: str) -> str:
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
-        f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+        f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
+
+
+def to_html(briefing: Briefing, markdown_text: str | None = None) -> str:
+    """A self-contained page (inline CSS, no scripts, no external requests) with a table of contents."""
+    import markdown
+
+    md = markdown.Markdown(extensions=["toc"], extension_configs={"toc": {"toc_depth": "2-2"}},
+                           output_format="html")
+    body = md.convert(strip_front_matter(markdown_text or to_markdown(briefing)))
+    if len(briefing.sections) > 1:
+        nav = f'<nav class="toc" aria-label="Sections">{md.toc}</nav>'  # type: ignore[attr-defined]
+        cut = body.find("<h2")
+        body = body[:cut] + nav + "\n" + body[cut:] if cut >= 0 else body
+    return _page(f"Briefing {briefing.day.isoformat()}", body)
 
 
 def summary_record(article: Article, summary: Summary) -> dict:
@@ -103,17 +173,52 @@ def summary_record(article: Article, summary: Summary) -> dict:
     }
 
 
+def _article_record(a: Article) -> dict:
+    return {"id": a.id, "title": a.title, "source": a.source, "url": _safe_url(a.url),
+            "published": a.published.isoformat() if a.published else None, "truncated": a.truncated}
+
+
+def story_record(story: Story) -> dict:
+    return {
+        "headline": story.summary.headline,
+        "summary": list(story.summary.sentences),
+        "section": story.section,
+        "model": story.summary.backend,
+        "method": story.summary.method,
+        "summarized_from": story.lead.id,
+        "sources": [_article_record(a) for a in story.articles],
+    }
+
+
 def to_json(briefing: Briefing) -> str:
     return json.dumps(
         {
-            "date": briefing.day.isoformat(),
-            "model": briefing.model,
-            "items": [summary_record(i.article, i.summary) for i in briefing.items],
+            **front_matter(briefing),
+            "sections": [{"name": sec.name, "stories": [story_record(s) for s in sec.stories]}
+                         for sec in briefing.sections],
             "skipped": list(briefing.skipped),
         },
         indent=2,
         ensure_ascii=False,
     ) + "\n"
+
+
+def index_markdown(entries: Sequence[tuple[str, dict]], ext: str = "md") -> str:
+    """The list of briefings, newest first: entries are (date, front matter)."""
+    lines = ["# Briefings", ""]
+    for day, meta in entries:
+        n = meta.get("stories")
+        count = f" · {_plural(n, 'story')}" if isinstance(n, int) else ""
+        lines.append(f"- [{day}]({day}.{ext}){count}")
+    if not entries:
+        lines.append("No briefings yet.")
+    return "\n".join(lines) + "\n"
+
+
+def index_html(entries: Sequence[tuple[str, dict]]) -> str:
+    import markdown
+
+    return _page("Briefings", markdown.markdown(index_markdown(entries, "html"), output_format="html"))
 
 
 def summaries_text(pairs: Sequence[tuple[Article, Summary]], fmt: str) -> str:

@@ -34,10 +34,13 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     """Each test gets its own home, model store and working folder."""
-    monkeypatch.setenv("BRIEFING_HOME", str(tmp_path / "home"))
-    for var in ("BRIEFING_CONFIG", "BRIEFING_MODEL", "BRIEFING_OUT", "BRIEFING_SENTENCES",
-                "BRIEFING_FORMATS", "BRIEFING_MODELS_DIR", "BRIEFING_THREADS"):
+    for var in ("BRIEFING_CONFIG", "BRIEFING_MODEL", "BRIEFING_OUT", "BRIEFING_SENTENCES", "BRIEFING_FORMATS",
+                "BRIEFING_MODELS_DIR", "BRIEFING_THREADS", "BRIEFING_SECTIONS", "BRIEFING_SOURCES"):
         monkeypatch.delenv(var, raising=False)
+    for xdg in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(xdg, str(tmp_path / "home" / xdg.lower()))
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("BRIEFING_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.chdir(tmp_path)
 
 

@@ -16,7 +16,7 @@ def test_build_writes_dated_md_and_html_and_prints_paths(echo, seeds, tmp_path):
     assert r.exit_code == 0, r.output
     assert r.stdout.split() == [str(tmp_path / "b" / "2026-02-05.md"), str(tmp_path / "b" / "2026-02-05.html")]
     md = (tmp_path / "b" / "2026-02-05.md").read_text()
-    assert md.startswith("# Briefing for Thursday, 5 February 2026")
+    assert md.startswith("---\ndate: \"2026-02-05\"") and "\n# Briefing for Thursday, 5 February 2026\n" in md
     assert md.count("\n- **") == 4
     assert "<ul>" in (tmp_path / "b" / "2026-02-05.html").read_text()
 
@@ -65,7 +65,7 @@ def test_failed_render_leaves_previous_files_and_no_temp_files(echo, seeds, tmp_
     with pytest.raises(RuntimeError):
         runner.invoke(app, ["build", str(seeds), "--date", "2026-02-05"], catch_exceptions=False)
     assert (out / "2026-02-05.md").read_text() == "old md"
-    assert sorted(p.name for p in out.iterdir()) == ["2026-02-05.md"]
+    assert sorted(p.name for p in out.iterdir() if p.name != ".briefing.lock") == ["2026-02-05.md"]
 
 
 def test_summarize_json_keeps_jsonl_ids(echo):

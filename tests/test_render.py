@@ -1,23 +1,53 @@
+import json
 import os
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from briefing.compose import compose
+from briefing.compose import TOP, compose
+from briefing.documents import Story
+from briefing.output import read_front_matter, write_atomic, write_index
 from briefing.render import md_escape, to_html, to_json, to_markdown
 from conftest import EchoSummarizer, make_article
 
 GOLDEN = Path(__file__).parent / "golden"
+SECTIONS = ("World", "Business", "Science")
+
+
+def story(*articles, section="World"):
+    return Story(tuple(articles), EchoSummarizer().summarize(articles[:1], 2)[0], section)
 
 
 def sample_briefing():
-    arts = [
-        make_article("Council approves budget. Taxes rise 3 percent. Vote was 7-2.", id="b1", source="Example Wire",
-                     url="https://example.org/budget", dateline="BOSTON",
-                     published=datetime(2026, 2, 5, 7, 30, tzinfo=timezone.utc)),
-        make_article("Probe reaches asteroid. It collects samples in July. Then it returns", id="b2",
-                     source="Science Desk", truncated=True),
+    t = datetime(2026, 2, 5, 7, 30, tzinfo=timezone.utc)
+    budget = [make_article("Council approves budget. Taxes rise 3 percent. Vote was 7-2.", id=f"b{i}", source=src,
+                           url=f"https://{src.lower().replace(' ', '')}.example/budget", dateline="BOSTON", published=t)
+              for i, src in enumerate(["Example Wire", "City Paper", "Radio Ten"])]
+    stories = [
+        story(make_article("Probe reaches asteroid. It collects samples in July. Then it returns", id="p1",
+                           source="Science Desk", truncated=True), section="Science"),
+        story(*budget, section="Business"),
+        story(make_article("Shares fell two percent. Traders were cautious.", id="s1", source="Markets Daily"),
+              section="Business"),
+        story(make_article("Ministers met in Geneva. Talks resume Monday.", id="w1", source="World Desk"), section="World"),
+        story(make_article("A second probe launches. It carries a camera.", id="p2", source="Science Desk"),
+              section="Science"),
     ]
-    return compose(date(2026, 2, 5), arts, EchoSummarizer().summarize(arts, 2), "echo", ["x.bin: a binary file"])
+    return compose(date(2026, 2, 5), stories, range(len(stories)), "echo", sections=SECTIONS, top=5,
+                   per_section=1, articles=7, skipped=["x.bin: a binary file"])
+
+
+def test_ranking_top_stories_sections_and_caps():
+    b = sample_briefing()
+    assert [s.name for s in b.sections] == [TOP, "World", "Business", "Science"]
+    top = b.sections[0].stories
+    assert len(top) == 2  # a third of five stories, rounded up
+    assert top[0].lead.id == "b0" and len(top[0].sources()) == 3  # most sources first
+    assert top[1].lead.id == "p1"  # then input order
+    assert [s.lead.id for s in b.sections[3].stories] == ["p2"]
+    assert b.omitted == 0
+    capped = compose(date(2026, 2, 5), b.stories + b.stories[:1], range(6), "echo", sections=SECTIONS, top=0,
+                     per_section=1)
+    assert capped.omitted == 3 and all(len(s.stories) == 1 for s in capped.sections)
 
 
 def test_markdown_matches_golden():
@@ -28,22 +58,51 @@ def test_markdown_matches_golden():
     assert md == golden.read_text()
 
 
+def test_front_matter_round_trips(tmp_path):
+    path = write_atomic(tmp_path / "2026-02-05.md", to_markdown(sample_briefing()))
+    meta = read_front_matter(path)
+    assert meta["date"] == "2026-02-05" and meta["stories"] == 5 and meta["articles"] == 7
+    assert meta["sections"] == [TOP, "World", "Business", "Science"] and meta["model"] == "echo"
+
+
+def test_html_has_toc_dark_mode_and_cut_off_mark():
+    page = to_html(sample_briefing())
+    assert '<nav class="toc"' in page and 'href="#top-stories"' in page and 'id="business"' in page
+    assert "prefers-color-scheme: dark" in page and 'name="viewport"' in page
+    assert "cut off in the source" in page
+    assert "date:" not in page  # front matter stays out of the page
+
+
 def test_html_is_self_contained_and_escapes_article_markup():
-    art = make_article('Evil <script>alert("x")</script> text [link](javascript:alert(1)) *bold* here.', id="e",
-                       source="<b>src</b>", url="javascript:alert(1)")
-    b = compose(date(2026, 2, 5), [art], EchoSummarizer().summarize([art], 1), "echo")
+    art = make_article('Evil <script>alert("x")</script> text [link](javascript:alert(1)) *bold* here. '
+                       '<img src=x onerror=alert(1)> More.', id="e", source="<b>src</b>", url="javascript:alert(1)")
+    b = compose(date(2026, 2, 5), [story(art)], [0], "echo", sections=SECTIONS)
     page = to_html(b)
-    assert "<script>" not in page and "javascript:" not in page.replace("javascript:alert(1))", "")
+    assert "<script>" not in page and "<img" not in page
     assert 'href="javascript' not in page
     assert "&lt;script&gt;" in page and "<b>src</b>" not in page
     assert "<em>bold</em>" not in page
     assert "http://" not in page and "https://" not in page  # no external requests
-    assert "prefers-color-scheme: dark" in page and 'name="viewport"' in page
 
 
-def test_json_has_items():
-    data = to_json(sample_briefing())
-    assert '"date": "2026-02-05"' in data and '"id": "b2"' in data
+def test_json_is_the_same_briefing():
+    data = json.loads(to_json(sample_briefing()))
+    assert data["date"] == "2026-02-05" and data["stories"] == 5
+    top = data["sections"][0]
+    assert top["name"] == TOP and [s["id"] for s in top["stories"][0]["sources"]] == ["b0", "b1", "b2"]
+    assert top["stories"][0]["sources"][1]["url"] == "https://citypaper.example/budget"
+    assert top["stories"][0]["method"] == "extractive" and top["stories"][0]["section"] == "Business"
+
+
+def test_index_lists_briefings_newest_first(tmp_path):
+    for day in ("2026-02-04", "2026-02-06", "2026-02-05"):
+        write_atomic(tmp_path / f"{day}.md", to_markdown(sample_briefing()).replace("2026-02-05", day))
+    (tmp_path / "notes.md").write_text("not a briefing")
+    md, page = write_index(tmp_path)
+    lines = [l for l in md.read_text().splitlines() if l.startswith("- ")]
+    assert lines == ["- [2026-02-06](2026-02-06.md) · 5 stories", "- [2026-02-05](2026-02-05.md) · 5 stories",
+                     "- [2026-02-04](2026-02-04.md) · 5 stories"]
+    assert 'href="2026-02-06.html"' in page.read_text()
 
 
 def test_md_escape():

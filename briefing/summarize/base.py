@@ -40,7 +40,7 @@ def register(kind: str) -> Callable[[Factory], Factory]:
 
 def get_summarizer(settings: Settings) -> Summarizer:
     """The summarizer for settings.model: a registry name or a model folder."""
-    from . import extractive  # noqa: F401  (registers the built-in backends)
+    from . import extractive, generative  # noqa: F401  (register the built-in backends)
 
     spec = resolve(settings.model, settings.models_dir)
     return BACKENDS[spec.kind](settings, spec)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Sequence
@@ -55,11 +56,12 @@ class Encoder:
             raise ModelError(f"Cannot load the encoder in {self.path}: {e}".splitlines()[0]) from None
         logger.debug("loaded encoder from %s", self.path)
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str], max_length: int | None = None) -> np.ndarray:
         """Unit vectors, one row per text; batches sorted by length to waste little on padding."""
         import torch
 
         self.load()
+        max_length = max_length or self.max_length
         out = np.zeros((len(texts), self._model.config.hidden_size), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         with torch.inference_mode():
@@ -67,10 +69,27 @@ class Encoder:
                 idx = order[lo : lo + self.batch_size]
                 batch = self._tokenizer(
                     [texts[i] for i in idx], padding=True, truncation=True,
-                    max_length=self.max_length, return_tensors="pt",
+                    max_length=max_length, return_tensors="pt",
                 )
                 hidden = self._model(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 out[idx] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
         return out
+
+
+@functools.lru_cache(maxsize=4)
+def shared_encoder(path: Path, batch_size: int = 32, threads: int | None = None) -> Encoder:
+    """One Encoder per model folder per process: the summarizer, clustering and sections share it."""
+    return Encoder(path, batch_size=batch_size, threads=threads)
+
+
+def default_encoder(settings) -> Encoder | None:
+    """The bundled MiniLM encoder, or None when its package is not installed."""
+    from ..models import resolve
+
+    spec = resolve("minilm", settings.models_dir)
+    if spec.kind != "extractive" or not spec.present:
+        logger.warning("the %s encoder is not installed; stories are grouped by copies only", spec.name)
+        return None
+    return shared_encoder(spec.path, settings.batch_size, settings.threads)

@@ -1,0 +1,174 @@
+"""Same-story clustering and topic sections, measured on real articles (issue 4).
+
+Run: python benchmarks/clustering.py [--stories 60] [--sweep]
+
+Clustering: a day's news is simulated from real articles whose true grouping is known.
+Each of N stories (from ../shared/eval/xsum-dev.jsonl and bbc-dev.jsonl) arrives as:
+  - the original article;
+  - a trimmed copy: last third of the paragraphs dropped, the middle ones reordered;
+  - a rewrite: the human reference summary as the lead, then two of the article's paragraphs
+    in reverse order (a short report of the same event in other words);
+mixed with as many distinct articles on the same topics (from the same BBC categories, or
+further XSum articles) that must stay alone. Scored by pairwise precision, recall and F1 over
+all pairs of articles. `--sweep` prints F1 across SAME_STORY thresholds (the chosen value
+was read off CNN/DailyMail data, `--tune`, not these files).
+
+Sections: accuracy of the default sections (zero-shot, encoder vs section phrases) against
+the category of each article in bbc-dev.jsonl (business, entertainment -> Culture, politics,
+sport -> Sports, tech -> Technology). Targets: clustering F1 >= 0.95, section accuracy >= 0.85.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections import Counter
+from itertools import combinations
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+EVAL = ROOT.parent / "shared" / "eval"
+BBC_SECTION = {"business": "Business", "entertainment": "Culture", "politics": "Politics", "sport": "Sports",
+               "tech": "Technology"}
+
+
+def load(name: str) -> list[dict]:
+    return [json.loads(line) for line in (EVAL / name).open(encoding="utf-8")]
+
+
+def variants(row: dict, rng: random.Random) -> list[str]:
+    paras = [p for p in row["text"].split("\n") if p.strip()]
+    middle = paras[1 : max(2, len(paras) * 2 // 3)]
+    rng.shuffle(middle)
+    trimmed = [paras[0]] + middle
+    rewrite = [row["summary"]] + list(reversed(paras[1:3]))
+    return ["\n".join(paras), "\n".join(trimmed), "\n".join(rewrite)]
+
+
+def day_of_news(rows: list[dict], distractors: list[dict], rng: random.Random):
+    from briefing.documents import Article
+
+    articles, truth = [], []
+    for k, row in enumerate(rows):
+        for v, text in enumerate(variants(row, rng)):
+            articles.append(Article(f"{row['id']}~{v}", None, text, f"outlet-{v}"))
+            truth.append(k)
+    for j, row in enumerate(distractors):
+        articles.append(Article(row["id"], None, row["text"], "outlet-x"))
+        truth.append(len(rows) + j)
+    order = list(range(len(articles)))
+    rng.shuffle(order)
+    return [articles[i] for i in order], [truth[i] for i in order]
+
+
+def pairwise(groups: list[list[int]], truth: list[int]) -> tuple[float, float, float]:
+    pred = {}
+    for g, members in enumerate(groups):
+        for i in members:
+            pred[i] = g
+    tp = fp = fn = 0
+    for i, j in combinations(range(len(truth)), 2):
+        same_pred, same_true = pred[i] == pred[j], truth[i] == truth[j]
+        tp += same_pred and same_true
+        fp += same_pred and not same_true
+        fn += same_true and not same_pred
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def clustering_sets(n: int, seed: int = 0):
+    rng = random.Random(seed)
+    bbc = load("bbc-dev.jsonl")
+    by_cat: dict[str, list[dict]] = {}
+    for row in bbc:
+        by_cat.setdefault(row["id"].split("-")[1], []).append(row)
+    stories, others = [], []
+    for rows in by_cat.values():  # same-topic distractors: other articles of the same categories
+        rng.shuffle(rows)
+        stories += rows[: n // (2 * len(by_cat))]
+        others += rows[n // (2 * len(by_cat)) : n // len(by_cat)]
+    xsum = load("xsum-dev.jsonl")
+    rng.shuffle(xsum)
+    return {
+        "bbc": day_of_news(stories, others, rng),
+        "xsum": day_of_news(xsum[: n // 2], xsum[n // 2 : n], rng),
+    }
+
+
+def run_clustering(sets, encoder, thresholds):
+    from briefing.cluster import SAME_STORY, cluster, lead_text
+
+    out = {}
+    for name, (articles, truth) in sets.items():
+        vecs = encoder.encode([lead_text(a) for a in articles], max_length=128)
+        for t in thresholds or [SAME_STORY]:
+            p, r, f = pairwise(cluster(articles, vecs, t), truth)
+            out[(name, t)] = (p, r, f, len(articles), len(set(truth)))
+    return out
+
+
+def tune(encoder) -> float:
+    """The SAME_STORY threshold that maximises F1 on a CNN/DailyMail day (not the scored files)."""
+    rng = random.Random(1)
+    rows = load("cnndm-dev.jsonl")
+    rng.shuffle(rows)
+    articles, truth = day_of_news(rows[:50], rows[50:100], rng)
+    res = run_clustering({"cnndm": (articles, truth)}, encoder, [x / 100 for x in range(40, 96, 5)])
+    for (_, t), (p, r, f, *_) in sorted(res.items()):
+        print(f"  cnndm threshold {t:.2f}: P {p:.3f} R {r:.3f} F1 {f:.3f}")
+    return max(res, key=lambda k: res[k][2])[1]
+
+
+def sections_accuracy(encoder):
+    from briefing.cluster import lead_text
+    from briefing.config import Settings
+    from briefing.documents import Article
+    from briefing.sections import assign, descriptions
+
+    rows = load("bbc-dev.jsonl")
+    names = list(Settings().sections)
+    phrases = descriptions(names)
+    flat = [(n, p) for n, ps in phrases.items() for p in ps]
+    pv = encoder.encode([p for _, p in flat], max_length=128)
+    arts = [Article(r["id"], r["title"], r["text"], r["source"]) for r in rows]
+    sv = encoder.encode([lead_text(a) for a in arts], max_length=128)
+    got = assign(sv, pv, [n for n, _ in flat])
+    want = [BBC_SECTION[r["id"].split("-")[1]] for r in rows]
+    per = Counter(w for g, w in zip(got, want) if g == w)
+    total = Counter(want)
+    confusion = Counter((w, g) for g, w in zip(got, want) if g != w)
+    return sum(per.values()) / len(rows), {k: per[k] / total[k] for k in total}, confusion.most_common(6)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--stories", type=int, default=60, help="stories per set (plus as many distractors)")
+    ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--tune", action="store_true")
+    args = ap.parse_args()
+
+    from briefing.config import Settings
+    from briefing.summarize.encoder import default_encoder
+
+    encoder = default_encoder(Settings())
+    t0 = time.perf_counter()
+    if args.tune:
+        print(f"best threshold on CNN/DailyMail: {tune(encoder):.2f}")
+    sets = clustering_sets(args.stories * 2)
+    thresholds = [x / 100 for x in range(50, 91, 5)] if args.sweep else None
+    for (name, t), (p, r, f, n, k) in sorted(run_clustering(sets, encoder, thresholds).items()):
+        print(f"clustering {name:<5} threshold {t:.2f}: {n} articles, {k} true stories: "
+              f"precision {p:.3f} recall {r:.3f} F1 {f:.3f}")
+    acc, per, confusion = sections_accuracy(encoder)
+    print(f"sections bbc-dev: accuracy {acc:.3f} (" + ", ".join(f"{k} {v:.2f}" for k, v in sorted(per.items())) + ")")
+    print("  most common confusions (true -> assigned):", ", ".join(f"{a}->{b} {n}" for (a, b), n in confusion))
+    print(f"({time.perf_counter() - t0:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

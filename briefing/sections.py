@@ -1,0 +1,92 @@
+"""Stories -> topic sections: the feed's own category when it names a section, else the encoder.
+
+Each section is described by a few plain phrases; a story goes to the section whose
+closest phrase (cosine of MiniLM embeddings) is nearest to the story's title and lead.
+Sections and their phrases are configurable (`sections` and `[section_descriptions]`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+DEFAULT_SECTIONS: dict[str, tuple[str, ...]] = {
+    "World": (
+        "international news: foreign governments, diplomacy, wars and conflicts between countries",
+        "news from abroad: refugees, foreign elections, the United Nations, embassies and peace talks",
+    ),
+    "Politics": (
+        "national politics: the government, parliament, ministers, political parties and elections",
+        "politicians, legislation, votes, campaigns, policy announcements and opposition leaders",
+    ),
+    "Business": (
+        "business and the economy: companies, markets, shares, profits and trade",
+        "banks, interest rates, inflation, jobs, mergers, sales figures and corporate earnings",
+    ),
+    "Technology": (
+        "technology: computers, software, the internet, smartphones, gadgets and video games",
+        "tech companies, cybersecurity, hackers, artificial intelligence, broadband and mobile networks",
+    ),
+    "Science": (
+        "science: research, scientists, space exploration, physics, biology and discoveries",
+        "climate, the environment, animals, astronomy and studies published in journals",
+    ),
+    "Health": (
+        "health: medicine, hospitals, doctors, diseases, vaccines and patients",
+        "public health, drugs, treatments, mental health and medical research",
+    ),
+    "Sports": (
+        "sport: football, tennis, cricket, rugby, athletics, the Olympics and other games",
+        "players, teams, coaches, matches, tournaments, championships, goals and wins",
+    ),
+    "Culture": (
+        "entertainment and culture: films, music, television, books, theatre and art",
+        "actors, singers, bands, celebrities, awards, festivals, albums and the box office",
+    ),
+}
+
+# Feed categories that name a default section in other words.
+ALIASES = {
+    "world": "World", "international": "World", "foreign": "World", "global": "World",
+    "politics": "Politics", "election": "Politics", "government": "Politics",
+    "business": "Business", "economy": "Business", "markets": "Business", "finance": "Business", "money": "Business",
+    "technology": "Technology", "tech": "Technology", "science & technology": "Technology",
+    "science": "Science", "environment": "Science", "climate": "Science", "space": "Science",
+    "health": "Health", "medicine": "Health", "wellness": "Health",
+    "sport": "Sports", "sports": "Sports", "football": "Sports", "soccer": "Sports",
+    "culture": "Culture", "entertainment": "Culture", "arts": "Culture", "books": "Culture",
+    "film": "Culture", "music": "Culture", "movies": "Culture", "tv": "Culture",
+}
+
+
+def descriptions(names: Sequence[str], custom: Mapping[str, Sequence[str] | str] | None = None) -> dict[str, tuple[str, ...]]:
+    """Phrases for each configured section: custom ones, else the default, else the name itself."""
+    custom = custom or {}
+    out = {}
+    for name in names:
+        given = custom.get(name)
+        if isinstance(given, str):
+            given = (given,)
+        out[name] = tuple(given or DEFAULT_SECTIONS.get(name) or (name,))
+    return out
+
+
+def from_category(category: str | None, names: Sequence[str]) -> str | None:
+    """The section a feed's own category names, if any."""
+    if not category:
+        return None
+    key = category.strip().lower()
+    by_lower = {n.lower(): n for n in names}
+    if key in by_lower:
+        return by_lower[key]
+    alias = ALIASES.get(key)
+    return alias if alias in names else None
+
+
+def assign(story_vecs: np.ndarray, phrase_vecs: np.ndarray, phrase_section: Sequence[str]) -> list[str]:
+    """The nearest section for each story vector (all unit vectors)."""
+    if len(story_vecs) == 0:
+        return []
+    sim = story_vecs @ phrase_vecs.T
+    return [phrase_section[int(i)] for i in sim.argmax(1)]

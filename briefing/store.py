@@ -1,0 +1,152 @@
+"""SQLite cache and state: summaries already made, feeds' validators, articles seen before.
+
+- cache.db (platformdirs user cache dir, or `cache_dir`): summaries keyed by a hash of the
+  article's content, the model and the settings that shape a summary. Safe to delete.
+- state.db (platformdirs user state dir, or `state_dir`): per feed URL its ETag,
+  Last-Modified and last body (for conditional GET), and when each article (by id, URL and
+  content fingerprint) was first seen (for `--since` on undated articles).
+
+Every write is a transaction; SQLite's journal keeps a killed run from corrupting the files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .documents import Article, Summary
+from .errors import ConfigError
+
+SCHEMA = {
+    "cache": """
+        CREATE TABLE IF NOT EXISTS summaries (key TEXT PRIMARY KEY, summary TEXT NOT NULL, created REAL NOT NULL);
+        CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
+    """,
+    "state": """
+        CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, body BLOB, fetched REAL);
+        CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, first_seen REAL NOT NULL);
+    """,
+}
+
+
+def _connect(path: Path, kind: str) -> sqlite3.Connection:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=30)
+        db.executescript(SCHEMA[kind])
+    except (OSError, sqlite3.Error) as e:
+        raise ConfigError(f"Cannot open the {kind} database {path} ({e}); fix its folder or set {kind}_dir.") from None
+    return db
+
+
+def content_key(article: Article) -> str:
+    """A hash of what a summary depends on in an article."""
+    h = hashlib.sha256()
+    for part in (article.title or "", article.text, str(article.truncated)):
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class SummaryCache:
+    """Summaries by (article content, model, summary settings)."""
+
+    def __init__(self, folder: Path):
+        self.path = folder / "cache.db"
+        self.db = _connect(self.path, "cache")
+        self.hits = 0
+        self.misses = 0
+
+    def _key(self, article: Article, model: str, settings_key: str) -> str:
+        return hashlib.sha256(f"{content_key(article)}|{model}|{settings_key}".encode()).hexdigest()
+
+    def get(self, article: Article, model: str, settings_key: str) -> Summary | None:
+        row = self.db.execute("SELECT summary FROM summaries WHERE key = ?",
+                              (self._key(article, model, settings_key),)).fetchone()
+        if row is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        data = json.loads(row[0])
+        data.update(article_id=article.id, sentences=tuple(data["sentences"]), sentence_ids=tuple(data["sentence_ids"]))
+        return Summary(**data)
+
+    def put(self, article: Article, model: str, settings_key: str, summary: Summary) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?)",
+                            (self._key(article, model, settings_key), json.dumps(asdict(summary)), time.time()))
+
+    def vectors(self, keys: list[str]) -> dict[str, bytes]:
+        out = {}
+        for lo in range(0, len(keys), 500):
+            chunk = keys[lo : lo + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.db.execute(f"SELECT key, vector FROM embeddings WHERE key IN ({marks})", chunk).fetchall())
+        return out
+
+    def put_vectors(self, items: list[tuple[str, bytes]]) -> None:
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)", items)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class CachedEncoder:
+    """An Encoder whose vectors are kept in the cache: a rerun over the same texts loads no model."""
+
+    def __init__(self, encoder, cache: SummaryCache):
+        self.encoder = encoder
+        self.cache = cache
+
+    def encode(self, texts, max_length: int | None = None):
+        import numpy as np
+
+        tag = f"{self.encoder.path.name}|{max_length}|"
+        keys = [hashlib.sha256((tag + t).encode("utf-8")).hexdigest() for t in texts]
+        found = self.cache.vectors(list(dict.fromkeys(keys)))
+        missing = sorted({i for i, k in enumerate(keys) if k not in found}, key=lambda i: keys[i])
+        if missing:
+            fresh = self.encoder.encode([texts[i] for i in missing], max_length)
+            new = {keys[i]: v.astype(np.float32).tobytes() for i, v in zip(missing, fresh)}
+            self.cache.put_vectors(list(new.items()))
+            found.update(new)
+        return np.stack([np.frombuffer(found[k], dtype=np.float32) for k in keys]) if keys else np.zeros((0, 1), np.float32)
+
+
+class State:
+    """Feed validators and first-seen times."""
+
+    def __init__(self, folder: Path):
+        self.path = folder / "state.db"
+        self.db = _connect(self.path, "state")
+
+    def feed(self, url: str) -> tuple[str | None, str | None, bytes | None]:
+        row = self.db.execute("SELECT etag, last_modified, body FROM feeds WHERE url = ?", (url,)).fetchone()
+        return (row[0], row[1], row[2]) if row else (None, None, None)
+
+    def save_feed(self, url: str, etag: str | None, last_modified: str | None, body: bytes) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO feeds VALUES (?, ?, ?, ?, ?)",
+                            (url, etag, last_modified, body, time.time()))
+
+    def first_seen(self, articles: list[Article], now: float | None = None) -> dict[str, datetime]:
+        """When each article was first seen (recording the new ones now), by article id."""
+        now = time.time() if now is None else now
+        out = {}
+        with self.db:
+            for a in articles:
+                keys = [f"h:{content_key(a)}"] + ([f"u:{a.url}"] if a.url else [])
+                found = [r[0] for k in keys for r in self.db.execute("SELECT first_seen FROM seen WHERE key = ?", (k,))]
+                first = min(found) if found else now
+                self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", [(k, first) for k in keys])
+                out[a.id] = datetime.fromtimestamp(first, timezone.utc)
+        return out
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,314 @@
+"""Cron-grade operation: locking, caching, feeds over HTTP, --since, --dry-run, config, schedule."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+from typer.testing import CliRunner
+
+from briefing import fetch
+from briefing.cli import app, parse_since
+from briefing.errors import ConfigError
+from conftest import FIXTURES, ROOT
+
+runner = CliRunner()
+FEED = (FIXTURES / "feed.xml").read_bytes()
+PAGE = (FIXTURES / "page.html").read_bytes()
+LINK_ONLY = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Links</title>
+<item><title>Only a link here</title><link>http://HOST/page.html</link></item></channel></rss>"""
+
+
+class Handler(BaseHTTPRequestHandler):
+    hits: dict[str, int] = {}
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def do_GET(self):
+        Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
+        host = self.headers["Host"].encode()
+        feed = FEED.replace(b"https://example.org", b"http://" + host)  # links stay on this server
+        if self.path == "/feed.xml":
+            etag = '"' + hashlib.sha1(feed).hexdigest() + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.end_headers()
+                return
+            self._send(feed, etag=etag)
+        elif self.path == "/links.xml":
+            self._send(LINK_ONLY.replace(b"HOST", host))
+        elif self.path == "/page.html":
+            self._send(PAGE, "text/html")
+        elif self.path == "/500":
+            self.send_response(500)
+            self.end_headers()
+        elif self.path == "/slow":
+            time.sleep(3)  # the client has given up by now
+            self.send_response(204)
+            self.end_headers()
+        elif self.path == "/huge":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.end_headers()
+            try:
+                for _ in range(64):
+                    self.wfile.write(b"<!-- " + b"x" * 2**20 + b" -->")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        elif self.path == "/bad.xml":
+            self._send(b"<rss><channel><item><title>unclosed")
+        else:
+            self.send_response(404)
+            self.end_headers()
+
+    def _send(self, body: bytes, ctype="application/rss+xml", etag=None):
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        if etag:
+            self.send_header("ETag", etag)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def server():
+    Handler.hits = {}
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture
+def fast_http(monkeypatch):
+    monkeypatch.setattr(fetch, "BACKOFF", 0.01)
+    monkeypatch.setattr(fetch, "MAX_FEED_BYTES", 2 * 2**20)
+
+
+# -- HTTP feeds ---------------------------------------------------------------------------------
+
+def test_feed_over_http_then_304_reuses_the_stored_copy(server, echo, tmp_path):
+    args = ["build", f"{server}/feed.xml", "-o", str(tmp_path / "b"), "-d", "2026-02-05", "--no-cache"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0, second.output
+    assert Handler.hits["/feed.xml"] == 2
+    md = (tmp_path / "b" / "2026-02-05.md").read_text()
+    assert "Sources" in md or "Source" in md
+    assert echo.calls == 2  # both runs summarized the same (stored) feed
+
+
+def test_link_only_entries_get_their_page_text(server, echo, tmp_path):
+    from briefing.pipeline import read
+
+    articles, problems = read([f"{server}/links.xml"])
+    assert not problems and Handler.hits.get("/page.html") == 1
+    assert articles[0].title == "Only a link here" and len(articles[0].text.split()) > 20
+
+
+@pytest.mark.parametrize("path, why", [("/500", "HTTP 500 after 3 attempts"), ("/huge", "MiB"),
+                                        ("/bad.xml", "not a readable RSS/Atom feed"), ("/nope", "HTTP 404")])
+def test_bad_feeds_are_named_and_the_rest_still_builds(server, echo, fast_http, tmp_path, path, why):
+    r = runner.invoke(app, ["build", f"{server}{path}", f"{server}/feed.xml", "-o", str(tmp_path / "b"),
+                            "-d", "2026-02-05"])
+    assert r.exit_code == 5, r.output
+    assert why in r.stderr and f"{server}{path}" in r.stderr
+    assert (tmp_path / "b" / "2026-02-05.md").exists()
+    if path == "/500":
+        assert Handler.hits["/500"] == 3
+
+
+def test_slow_feed_times_out(server, fast_http, monkeypatch):
+    start = time.monotonic()
+    articles, problems = fetch.read_urls([f"{server}/slow"], None, timeout=0.5)
+    assert articles == [] and "timed out" in problems[0]
+    assert time.monotonic() - start < 5
+
+
+# -- cache, --since, --dry-run --------------------------------------------------------------------
+
+def test_rerun_hits_the_cache_and_does_no_model_work(seeds, echo, tmp_path):
+    args = ["build", str(seeds), "-o", str(tmp_path / "b"), "-d", "2026-02-05", "-v"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0 and echo.calls == 1
+    before = (tmp_path / "b" / "2026-02-05.md").read_text()
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0
+    assert echo.calls == 1  # no model call
+    assert "4 from the cache, 0 summarized" in second.stderr
+    assert (tmp_path / "b" / "2026-02-05.md").read_text() == before
+    third = runner.invoke(app, args + ["--no-cache"])
+    assert third.exit_code == 0 and echo.calls == 2
+
+
+def test_since_selects_by_published_time(echo, tmp_path):
+    now = datetime.now(timezone.utc)
+    rows = [f'{{"id": "old", "title": "Old", "text": "An old story about rain. It rained.", "published": '
+            f'"{(now - timedelta(days=3)).isoformat()}"}}',
+            f'{{"id": "new", "title": "New", "text": "A new story about snow. It snowed.", "published": '
+            f'"{(now - timedelta(hours=2)).isoformat()}"}}']
+    (tmp_path / "a.jsonl").write_text("\n".join(rows))
+    r = runner.invoke(app, ["build", "a.jsonl", "-o", "b", "-d", "2026-02-05", "--since", "24h", "-f", "json"])
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "b" / "2026-02-05.json").read_text()
+    assert '"new"' in text and '"old"' not in text
+    r = runner.invoke(app, ["build", "a.jsonl", "-o", "b", "--since", "1h"])
+    assert r.exit_code == 3 and "widen --since" in r.stderr
+
+
+def test_parse_since():
+    now = datetime(2026, 2, 5, 12, 0, tzinfo=timezone.utc)
+    assert parse_since("24h", now) == now - timedelta(hours=24)
+    assert parse_since("2d", now) == now - timedelta(days=2)
+    assert parse_since("2026-02-04T06:00+01:00").utcoffset() == timedelta(hours=1)
+    assert parse_since("2026-02-04").tzinfo is not None  # local time, made aware
+    with pytest.raises(ConfigError):
+        parse_since("yesterday-ish")
+
+
+def test_dry_run_writes_nothing_and_calls_no_model(seeds, echo, tmp_path):
+    r = runner.invoke(app, ["build", str(seeds), "-o", str(tmp_path / "b"), "-d", "2026-02-05", "--dry-run"])
+    assert r.exit_code == 0, r.output
+    assert "would read 4 articles" in r.stdout and "4 to summarize" in r.stdout
+    assert f"would write {tmp_path / 'b' / '2026-02-05.md'}" in r.stdout
+    assert echo.calls == 0 and not (tmp_path / "b").exists()
+
+
+# -- locking and interrupted runs ----------------------------------------------------------------
+
+def test_second_run_skips_while_locked_and_waits_with_wait(seeds, echo, tmp_path):
+    out = tmp_path / "b"
+    out.mkdir()
+    lock = FileLock(out / ".briefing.lock", thread_local=False)  # released from a timer thread
+    lock.acquire()
+    try:
+        r = runner.invoke(app, ["build", str(seeds), "-o", str(out)])
+        assert r.exit_code == 0 and "skipped" in r.stderr and echo.calls == 0
+        threading.Timer(1.0, lock.release).start()
+        r = runner.invoke(app, ["build", str(seeds), "-o", str(out), "-d", "2026-02-05", "--wait",
+                                "--wait-timeout", "60"])
+        assert r.exit_code == 0 and echo.calls == 1
+        assert (out / "2026-02-05.md").exists()
+    finally:
+        if lock.is_locked:
+            lock.release()
+
+
+def test_two_concurrent_builds_leave_one_intact_brief(seeds, tmp_path):
+    out = tmp_path / "b"
+    cmd = [sys.executable, "-m", "briefing", "build", str(seeds), "-o", str(out), "-d", "2026-02-05",
+           "--model", "lead", "--wait"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ) for _ in range(2)]
+    results = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    assert (out / "2026-02-05.md").read_text().startswith("---\ndate: \"2026-02-05\"")
+    assert not list(out.glob(".*.tmp"))
+
+
+KILL_SCRIPT = """
+import os, sys, time
+import briefing.output as output
+real = os.fsync
+def slow(fd):
+    time.sleep(30)  # a slow disk: the test kills us here, mid-write
+output.os.fsync = slow
+from briefing.cli import main
+sys.argv = ["briefing", "build", sys.argv[1], "-o", sys.argv[2], "-d", "2026-02-05", "--model", "lead"]
+main()
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_build_killed_mid_write_leaves_the_old_brief(seeds, tmp_path, sig):
+    out = tmp_path / "b"
+    out.mkdir()
+    old = out / "2026-02-05.md"
+    old.write_text("yesterday's careful brief\n")
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(seeds), str(out)], env=os.environ,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".*.tmp")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert list(out.glob(".*.tmp")), proc.communicate()
+    proc.send_signal(sig)
+    proc.wait(timeout=30)
+    assert old.read_text() == "yesterday's careful brief\n"
+    if sig == signal.SIGTERM:
+        assert not list(out.glob(".*.tmp"))  # cleaned up on the way out
+    else:  # SIGKILL cannot be caught: the next run removes the leftover
+        r = subprocess.run([sys.executable, "-m", "briefing", "build", str(seeds), "-o", str(out),
+                            "-d", "2026-02-06", "--model", "lead"], env=os.environ, capture_output=True, timeout=240)
+        assert r.returncode == 0, r.stderr
+        assert not list(out.glob(".*.tmp")) and old.read_text() == "yesterday's careful brief\n"
+
+
+# -- config, logging, schedule -------------------------------------------------------------------
+
+def test_config_show_names_each_origin(tmp_path, monkeypatch):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('model = "lead"\nsources = ["news/", "https://example.org/feed.xml"]\n')
+    monkeypatch.setenv("BRIEFING_SENTENCES", "2")
+    r = runner.invoke(app, ["config", "show", "--config", str(cfg)])
+    assert r.exit_code == 0, r.output
+    assert f'model = "lead"  # {cfg}' in r.stdout
+    assert "sentences = 2  # $BRIEFING_SENTENCES" in r.stdout
+    assert 'sources = ["news/", "https://example.org/feed.xml"]' in r.stdout
+    assert "top_stories = 5  # default" in r.stdout
+
+
+def test_platform_config_file_is_read_by_default(tmp_path):
+    from briefing.config import default_config_path, load_settings
+
+    path = default_config_path()
+    path.parent.mkdir(parents=True)
+    path.write_text("per_section = 3\n")
+    assert load_settings().per_section == 3 and load_settings().origins["per_section"] == str(path)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("modle = 'lead'\n", ["modle", "allowed keys"]),
+    ("per_section = 0\n", ["per_section", "c.toml"]),
+    ("formats = ['pdf']\n", ["formats", "md, html, json", "c.toml"]),
+])
+def test_config_typos_are_one_line_errors(tmp_path, text, words):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(text)
+    r = runner.invoke(app, ["build", "x", "--config", str(cfg)])
+    assert r.exit_code == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and all(w in r.stderr for w in words)
+
+
+def test_sources_from_config_and_log_file(seeds, echo, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'sources = ["{seeds}"]\nout = "{tmp_path / "b"}"\n')
+    log = tmp_path / "logs" / "run.log"
+    r = runner.invoke(app, ["build", "--config", str(cfg), "-d", "2026-02-05", "--log-file", str(log), "-q"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[0].endswith("2026-02-05.md") and r.stderr == ""
+    assert "stories" in log.read_text()
+
+
+def test_no_inputs_anywhere_is_a_usage_error():
+    r = runner.invoke(app, ["build"])
+    assert r.exit_code == 2 and "sources" in r.stderr
+
+
+def test_schedule_prints_cron_and_systemd(tmp_path):
+    r = runner.invoke(app, ["schedule", "--at", "05:45"])
+    assert r.exit_code == 0
+    assert "45 5 * * *" in r.stdout and "build --quiet" in r.stdout
+    assert "OnCalendar=*-*-* 05:45:00" in r.stdout and "Persistent=true" in r.stdout
+    assert runner.invoke(app, ["schedule", "--at", "25:00"]).exit_code == 2
