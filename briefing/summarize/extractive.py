@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections import Counter
@@ -12,6 +11,7 @@ import numpy as np
 
 from ..config import Settings
 from ..documents import Article, Sentence, Summary
+from ..lexicon import stem, stop_words
 from ..models import ModelSpec, require_present
 from ..segment import sentences
 from ..textsplit import split_dateline
@@ -84,23 +84,10 @@ def lead(candidates: Sequence[int], sim: np.ndarray | None, k: int) -> list[int]
     return chosen
 
 
-@functools.lru_cache(maxsize=1)
-def _lexicon():
-    import snowballstemmer
-    from stop_words import get_stop_words
-
-    return snowballstemmer.stemmer("english"), frozenset(get_stop_words("english"))
-
-
-@functools.lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    return _lexicon()[0].stemWord(word)
-
-
 def content_words(text: str) -> list[str]:
     """Stemmed content words of a text."""
-    stop = _lexicon()[1]
-    return [_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in stop and len(w) > 1]
+    stop = stop_words()
+    return [stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in stop and len(w) > 1]
 
 
 def lexical_centrality(texts: Sequence[str]) -> np.ndarray:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import functools
 import re
 
+from ..lexicon import stem, stop_words
+
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _CAPITAL = re.compile(r"\b[A-Z][\w'’\-]*")
 _WORD = re.compile(r"[\w'’\-]+")
@@ -31,23 +33,11 @@ def _norm_number(token: str) -> str:
     return token.lstrip("0") or "0"
 
 
-@functools.lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
-    from stop_words import get_stop_words
-
-    return frozenset(get_stop_words("english")) - {"may", "us"}  # the month, the country
+_NOT_FUNCTION_WORDS = {"may", "us"}  # the month and the country are claims
 
 
-@functools.lru_cache(maxsize=1)
-def _stemmer():
-    import snowballstemmer
-
-    return snowballstemmer.stemmer("english")
-
-
-@functools.lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+def _function_word(word: str) -> bool:
+    return word in stop_words() and word not in _NOT_FUNCTION_WORDS
 
 
 def _norm_word(token: str) -> str:
@@ -68,7 +58,7 @@ def _vocabulary(source: str) -> frozenset[str]:
         w = _norm_word(word)
         for part in [w] + [p for p in re.split(r"[-_]", w) if p]:
             vocab.add(part)
-            vocab.add("~" + _stem(part))
+            vocab.add("~" + stem(part))
         if w in _SPELLED:
             vocab.add(str(_SPELLED.index(w)))
     return frozenset(vocab)
@@ -77,7 +67,7 @@ def _vocabulary(source: str) -> frozenset[str]:
 def claims(text: str) -> list[str]:
     """The numbers and capitalised words (bar function words like "They") of a text, as written."""
     found = [m.group() for m in _NUMBER.finditer(text)]
-    found += [m.group() for m in _CAPITAL.finditer(text) if _norm_word(m.group()) not in _stop_words()]
+    found += [m.group() for m in _CAPITAL.finditer(text) if not _function_word(_norm_word(m.group()))]
     return found
 
 
@@ -91,7 +81,7 @@ def unsupported(text: str, source: str) -> list[str]:
         else:
             key = _norm_word(claim)
             parts = [p for p in re.split(r"[-_]", key) if p]
-            ok = all(p in vocab or "~" + _stem(p) in vocab for p in parts)
+            ok = all(p in vocab or "~" + stem(p) in vocab for p in parts)
         if not ok:
             missing.append(claim)
     return missing
