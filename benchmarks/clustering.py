@@ -1,6 +1,6 @@
 """Same-story clustering and topic sections, measured on real articles (issue 4).
 
-Run: python benchmarks/clustering.py [--stories 60] [--sweep]
+Run: python benchmarks/clustering.py [--stories 60] [--sweep] [--tune]
 
 Clustering: a day's news is simulated from real articles whose true grouping is known.
 Each of N stories (from ../shared/eval/xsum-dev.jsonl and bbc-dev.jsonl) arrives as:
@@ -11,11 +11,15 @@ Each of N stories (from ../shared/eval/xsum-dev.jsonl and bbc-dev.jsonl) arrives
 mixed with as many distinct articles on the same topics (from the same BBC categories, or
 further XSum articles) that must stay alone. Scored by pairwise precision, recall and F1 over
 all pairs of articles. `--sweep` prints F1 across SAME_STORY thresholds (the chosen value
-was read off CNN/DailyMail data, `--tune`, not these files).
+was read off CNN/DailyMail data, `--tune`, not these files). Note that bbc-dev holds several
+articles on one running story (a bill's stages, a takeover's rounds) filed as distinct.
 
-Sections: accuracy of the default sections (zero-shot, encoder vs section phrases) against
-the category of each article in bbc-dev.jsonl (business, entertainment -> Culture, politics,
-sport -> Sports, tech -> Technology). Targets: clustering F1 >= 0.95, section accuracy >= 0.85.
+Sections: accuracy of the zero-shot choice (a story's mean sentence embedding vs each
+section's phrase prototype) against the category of each article in bbc-dev.jsonl (business,
+entertainment -> Culture, politics, sport -> Sports, tech -> Technology), twice: with the
+eight default sections (World, Health and Science count as wrong, though "Tories plan migrant
+health checks" is fairly Health), and with the sections configured as bbc's five categories,
+the task the labels define. Targets: clustering F1 >= 0.95, section accuracy >= 0.85.
 """
 
 from __future__ import annotations
@@ -100,43 +104,75 @@ def clustering_sets(n: int, seed: int = 0):
     }
 
 
+def embed(articles, encoder) -> list:
+    """Each article's sentence (and title) vectors, as the pipeline makes them."""
+    import numpy as np
+
+    from briefing.config import Settings
+    from briefing.segment import encoder_texts
+    from briefing.summarize.encoder import SENTENCE_TOKENS
+
+    texts = [encoder_texts(a, Settings().max_sentences) for a in articles]
+    vecs = encoder.encode([t for ts in texts for t in ts], max_length=SENTENCE_TOKENS)
+    return np.split(vecs, np.cumsum([len(ts) for ts in texts])[:-1])
+
+
 def run_clustering(sets, encoder, thresholds):
-    from briefing.cluster import SAME_STORY, cluster, lead_text
+    from briefing.cluster import SAME_STORY, cluster, coverage
 
     out = {}
     for name, (articles, truth) in sets.items():
-        vecs = encoder.encode([lead_text(a) for a in articles], max_length=128)
+        sim = coverage(embed(articles, encoder))
         for t in thresholds or [SAME_STORY]:
-            p, r, f = pairwise(cluster(articles, vecs, t), truth)
+            p, r, f = pairwise(cluster(articles, sim, t), truth)
             out[(name, t)] = (p, r, f, len(articles), len(set(truth)))
     return out
 
 
 def tune(encoder) -> float:
-    """The SAME_STORY threshold that maximises F1 on a CNN/DailyMail day (not the scored files)."""
+    """The SAME_STORY threshold with the best F1 on a CNN/DailyMail day (not the scored files).
+
+    Its distinct articles are hard ones: for each story, the other CNN/DM article nearest to it
+    (mean sentence embedding). Ties go to the higher, more cautious threshold.
+    """
+    import numpy as np
+
+    from briefing.documents import Article
+
     rng = random.Random(1)
     rows = load("cnndm-dev.jsonl")
     rng.shuffle(rows)
-    articles, truth = day_of_news(rows[:50], rows[50:100], rng)
-    res = run_clustering({"cnndm": (articles, truth)}, encoder, [x / 100 for x in range(40, 96, 5)])
+    blocks = embed([Article(r["id"], None, r["text"], "x") for r in rows], encoder)
+    means = np.stack([b.mean(0) / np.linalg.norm(b.mean(0)) for b in blocks])
+    near = means @ means.T
+    stories, pool, distinct = list(range(50)), list(range(50, len(rows))), []
+    for i in stories:
+        j = max((j for j in pool if j not in distinct), key=lambda j: near[i, j])
+        distinct.append(j)
+    articles, truth = day_of_news([rows[i] for i in stories], [rows[j] for j in distinct], rng)
+    grid = [x / 100 for x in range(40, 81)]
+    res = run_clustering({"cnndm": (articles, truth)}, encoder, grid)
     for (_, t), (p, r, f, *_) in sorted(res.items()):
-        print(f"  cnndm threshold {t:.2f}: P {p:.3f} R {r:.3f} F1 {f:.3f}")
-    return max(res, key=lambda k: res[k][2])[1]
+        if round(t * 100) % 5 == 0 or f == max(v[2] for v in res.values()):
+            print(f"  cnndm threshold {t:.2f}: P {p:.3f} R {r:.3f} F1 {f:.3f}")
+    return max(grid, key=lambda t: (round(res[("cnndm", t)][2], 3), t))
 
 
-def sections_accuracy(encoder):
-    from briefing.cluster import lead_text
+def sections_accuracy(encoder, names=None):
+    """Accuracy of section choice on bbc-dev against its categories, with the given (default) sections."""
+    import numpy as np
+
     from briefing.config import Settings
     from briefing.documents import Article
     from briefing.sections import assign, descriptions
 
     rows = load("bbc-dev.jsonl")
-    names = list(Settings().sections)
+    names = list(names or Settings().sections)
     phrases = descriptions(names)
     flat = [(n, p) for n, ps in phrases.items() for p in ps]
     pv = encoder.encode([p for _, p in flat], max_length=128)
-    arts = [Article(r["id"], r["title"], r["text"], r["source"]) for r in rows]
-    sv = encoder.encode([lead_text(a) for a in arts], max_length=128)
+    blocks = embed([Article(r["id"], r["title"], r["text"], r["source"]) for r in rows], encoder)
+    sv = np.stack([b.mean(0) / np.linalg.norm(b.mean(0)) for b in blocks])
     got = assign(sv, pv, [n for n, _ in flat])
     want = [BBC_SECTION[r["id"].split("-")[1]] for r in rows]
     per = Counter(w for g, w in zip(got, want) if g == w)
@@ -160,13 +196,17 @@ def main() -> None:
     if args.tune:
         print(f"best threshold on CNN/DailyMail: {tune(encoder):.2f}")
     sets = clustering_sets(args.stories * 2)
-    thresholds = [x / 100 for x in range(50, 91, 5)] if args.sweep else None
+    from briefing.cluster import SAME_STORY
+
+    thresholds = sorted({x / 100 for x in range(50, 91, 5)} | {SAME_STORY}) if args.sweep else None
     for (name, t), (p, r, f, n, k) in sorted(run_clustering(sets, encoder, thresholds).items()):
         print(f"clustering {name:<5} threshold {t:.2f}: {n} articles, {k} true stories: "
               f"precision {p:.3f} recall {r:.3f} F1 {f:.3f}")
-    acc, per, confusion = sections_accuracy(encoder)
-    print(f"sections bbc-dev: accuracy {acc:.3f} (" + ", ".join(f"{k} {v:.2f}" for k, v in sorted(per.items())) + ")")
-    print("  most common confusions (true -> assigned):", ", ".join(f"{a}->{b} {n}" for (a, b), n in confusion))
+    for label, names in (("default sections", None), ("bbc's five categories", sorted(set(BBC_SECTION.values())))):
+        acc, per, confusion = sections_accuracy(encoder, names)
+        print(f"sections bbc-dev, {label}: accuracy {acc:.3f} ("
+              + ", ".join(f"{k} {v:.2f}" for k, v in sorted(per.items())) + ")")
+        print("  most common confusions (true -> assigned):", ", ".join(f"{a}->{b} {n}" for (a, b), n in confusion))
     print(f"({time.perf_counter() - t0:.1f} s)")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cluster import cluster, lead_text
+from .cluster import cluster, coverage, joined_reports
 from .compose import best_article, compose
 from .config import Settings
 from .documents import Article, Briefing, Story, Summary
@@ -22,7 +22,8 @@ from .sections import assign, descriptions, from_category
 from .summarize import get_summarizer
 from .summarize.base import ProgressFn
 from .store import CachedEncoder, State, SummaryCache
-from .summarize.encoder import default_encoder
+from .segment import encoder_texts
+from .summarize.encoder import SENTENCE_TOKENS, default_encoder
 
 logger = logging.getLogger(__name__)
 FALLBACK_SECTION = "News"  # where stories go when no encoder is installed and no category fits
@@ -84,13 +85,22 @@ def select_since(articles: Sequence[Article], since: datetime, first_seen: dict[
 
 def group_stories(articles: Sequence[Article], settings: Settings,
                   cache: SummaryCache | None = None) -> tuple[list[list[int]], list[str]]:
-    """Article indices per story (best article first) and each story's section."""
+    """Article indices per story (best article first) and each story's section.
+
+    Every article's sentences and title are embedded once (the extractive summarizer reuses the
+    vectors); clustering compares articles sentence by sentence, sections use each story's mean.
+    """
     encoder = default_encoder(settings)
     if encoder is not None and cache is not None:
         encoder = CachedEncoder(encoder, cache)
-    vecs = encoder.encode([lead_text(a) for a in articles], max_length=128) if encoder and articles else None
+    blocks: list[np.ndarray] = []
+    if encoder is not None and articles:
+        texts = [encoder_texts(a, settings.max_sentences) for a in articles]
+        vecs = encoder.encode([t for ts in texts for t in ts], max_length=SENTENCE_TOKENS)
+        cuts = np.cumsum([len(ts) for ts in texts])[:-1]
+        blocks = np.split(vecs, cuts)
     groups = []
-    for g in cluster(articles, vecs):
+    for g in cluster(articles, coverage(blocks) if blocks else None):
         best = g[best_article([articles[i] for i in g])]
         groups.append([best] + [i for i in g if i != best])
     names = list(settings.sections)
@@ -98,11 +108,11 @@ def group_stories(articles: Sequence[Article], settings: Settings,
         next((s for s in (from_category(articles[i].category, names) for i in g) if s), None) for g in groups
     ]
     need = [k for k, s in enumerate(chosen) if s is None]
-    if need and encoder is not None:
+    if need and blocks:
         phrases = descriptions(names, settings.section_descriptions)
         flat = [(name, p) for name, ps in phrases.items() for p in ps]
         phrase_vecs = encoder.encode([p for _, p in flat], max_length=128)
-        story_vecs = np.stack([_unit(vecs[groups[k]].mean(0)) for k in need])
+        story_vecs = np.stack([_unit(np.concatenate([blocks[i] for i in groups[k]]).mean(0)) for k in need])
         for k, name in zip(need, assign(story_vecs, phrase_vecs, [n for n, _ in flat])):
             chosen[k] = name
     return groups, [s or FALLBACK_SECTION for s in chosen]
@@ -127,13 +137,16 @@ def summary_settings_key(settings: Settings) -> str:
                                      settings.guard, settings.quantize))
 
 
-def summarize_cached(articles: Sequence[Article], settings: Settings, cache: SummaryCache | None,
+def summarize_cached(stories: Sequence[Sequence[Article]], settings: Settings, cache: SummaryCache | None,
                      progress_factory=None, dry_run: bool = False) -> tuple[list[Summary | None], str, int]:
-    """Summaries from the cache where present, from the model otherwise; (summaries, model, cached count).
+    """One summary per story (its reports, best first), from the cache where present, else from the model;
+    (summaries, model, cached count). A multi-source backend reads all of a story's reports, others its best.
 
     The model is not even loaded when every summary is cached; with dry_run it is never used.
     """
     summarizer = get_summarizer(settings)
+    joined = getattr(summarizer, "multi_source", False)
+    articles = [joined_reports(s) if joined else s[0] for s in stories]
     key = summary_settings_key(settings)
     found = [cache.get(a, summarizer.name, key) if cache else None for a in articles]
     todo = [i for i, s in enumerate(found) if s is None]
@@ -172,8 +185,8 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress_
             state.first_seen(articles)
         groups, sections = group_stories(articles, settings, cache)
         logger.info("read %d articles from %d inputs: %d stories", len(articles), len(inputs), len(groups))
-        best = [articles[g[0]] for g in groups]
-        summaries, model, cached = summarize_cached(best, settings, cache, progress_factory, dry_run)
+        summaries, model, cached = summarize_cached([[articles[i] for i in g] for g in groups], settings, cache,
+                                                    progress_factory, dry_run)
     finally:
         state.close()
         if cache:
@@ -181,7 +194,7 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress_
     paths = tuple(settings.out / f"{day.isoformat()}.{fmt}" for fmt in settings.formats)
     if dry_run:
         empty = Briefing(day, (), model, articles=len(articles), skipped=tuple(problems))
-        return BuildResult(empty, paths, tuple(problems), cached, len(best) - cached)
+        return BuildResult(empty, paths, tuple(problems), cached, len(groups) - cached)
     stories = [Story(tuple(articles[i] for i in g), s, sec) for g, s, sec in zip(groups, summaries, sections)]
     briefing = compose(day, stories, [min(g) for g in groups], model, sections=settings.sections,
                        top=settings.top_stories, per_section=settings.per_section, articles=len(articles),
@@ -189,4 +202,4 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress_
     texts = render_all(briefing, settings.formats)  # render everything before writing anything
     paths = tuple(write_atomic(settings.out / f"{day.isoformat()}.{fmt}", text) for fmt, text in texts.items())
     write_index(settings.out)
-    return BuildResult(briefing, paths, tuple(problems), cached, len(best) - cached)
+    return BuildResult(briefing, paths, tuple(problems), cached, len(groups) - cached)

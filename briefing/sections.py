@@ -1,8 +1,10 @@
 """Stories -> topic sections: the feed's own category when it names a section, else the encoder.
 
-Each section is described by a few plain phrases; a story goes to the section whose
-closest phrase (cosine of MiniLM embeddings) is nearest to the story's title and lead.
-Sections and their phrases are configurable (`sections` and `[section_descriptions]`).
+Each section is described by a few plain phrases; the mean of their embeddings is the section's
+prototype. A story goes to the section whose prototype is nearest (cosine) to the mean embedding
+of the story's sentences and titles: the whole text speaks for the topic, where a lead alone is
+often one anecdote (benchmarks/clustering.py measures both). Sections and their phrases are
+configurable (`sections` and `[section_descriptions]`).
 """
 
 from __future__ import annotations
@@ -85,8 +87,11 @@ def from_category(category: str | None, names: Sequence[str]) -> str | None:
 
 
 def assign(story_vecs: np.ndarray, phrase_vecs: np.ndarray, phrase_section: Sequence[str]) -> list[str]:
-    """The nearest section for each story vector (all unit vectors)."""
+    """The nearest section for each story vector, by the sections' prototypes (all unit vectors)."""
     if len(story_vecs) == 0:
         return []
-    sim = story_vecs @ phrase_vecs.T
-    return [phrase_section[int(i)] for i in sim.argmax(1)]
+    names = list(dict.fromkeys(phrase_section))
+    owner = np.array([names.index(n) for n in phrase_section])
+    protos = np.stack([phrase_vecs[owner == k].mean(0) for k in range(len(names))])
+    protos /= np.maximum(np.linalg.norm(protos, axis=1, keepdims=True), 1e-12)
+    return [names[int(i)] for i in (story_vecs @ protos.T).argmax(1)]

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from .documents import Article, Segment, Sentence
+from .textsplit import split_dateline
 
 TokenCounter = Callable[[str], int]
 _WORD = re.compile(r"\S+")
@@ -51,6 +52,25 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
 def sentences(article: Article) -> tuple[Sentence, ...]:
     """An article's sentences (cached: several stages ask for them)."""
     return split_sentences(article.text)
+
+
+def clean(text: str) -> str:
+    """A sentence as a bullet: no dateline, agency tag or stray dash in front."""
+    _, text = split_dateline(text)
+    return re.sub(r"^[\s–—-]+", "", text).strip()
+
+
+def encoder_texts(article: Article, limit: int) -> list[str]:
+    """What the sentence encoder sees of an article: its first `limit` sentences (cleaned), then its title.
+
+    The summarizer, same-story clustering and sections all embed exactly these texts, so each is
+    encoded once per run (and kept in the cache across runs). Never empty: an article with neither
+    text nor title is represented by its source.
+    """
+    texts = [clean(s.text) for s in sentences(article)[:limit]]
+    if article.title:
+        texts.append(article.title)
+    return texts or [article.source or article.id]
 
 
 def _split_long(sent: Sentence, budget: int, count: TokenCounter) -> Iterable[Sentence]:

@@ -1,7 +1,9 @@
 """SQLite cache and state: summaries already made, feeds' validators, articles seen before.
 
 - cache.db (platformdirs user cache dir, or `cache_dir`): summaries keyed by a hash of the
-  article's content, the model and the settings that shape a summary. Safe to delete.
+  article's content, the model and the settings that shape a summary, and sentence vectors
+  keyed by the encoder and the text. Entries unused for KEEP_DAYS are dropped when it opens,
+  so a daily cron job does not grow it without end. Safe to delete.
 - state.db (platformdirs user state dir, or `state_dir`): per feed URL its ETag,
   Last-Modified and last body (for conditional GET), and when each article (by id, URL and
   content fingerprint) was first seen (for `--since` on undated articles).
@@ -22,10 +24,15 @@ from pathlib import Path
 from .documents import Article, Summary
 from .errors import ConfigError
 
+KEEP_DAYS = 30
+CACHE_VERSION = 2  # older cache files are emptied, not migrated: they hold nothing that cannot be remade
+
 SCHEMA = {
     "cache": """
-        CREATE TABLE IF NOT EXISTS summaries (key TEXT PRIMARY KEY, summary TEXT NOT NULL, created REAL NOT NULL);
-        CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS summaries (key TEXT PRIMARY KEY, summary TEXT NOT NULL, used REAL NOT NULL);
+        CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL, used REAL NOT NULL);
+        CREATE INDEX IF NOT EXISTS summaries_used ON summaries (used);
+        CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used);
     """,
     "state": """
         CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, body BLOB, fetched REAL);
@@ -38,6 +45,11 @@ def _connect(path: Path, kind: str) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, timeout=30)
+        if kind == "cache" and db.execute("PRAGMA user_version").fetchone()[0] < CACHE_VERSION:
+            with db:
+                db.executescript("DROP TABLE IF EXISTS summaries; DROP TABLE IF EXISTS embeddings;"
+                                 "DROP TABLE IF EXISTS vectors;")
+                db.execute(f"PRAGMA user_version = {CACHE_VERSION}")
         db.executescript(SCHEMA[kind])
     except (OSError, sqlite3.Error) as e:
         raise ConfigError(f"Cannot open the {kind} database {path} ({e}); fix its folder or set {kind}_dir.") from None
@@ -56,22 +68,28 @@ def content_key(article: Article) -> str:
 class SummaryCache:
     """Summaries by (article content, model, summary settings)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, now: float | None = None):
         self.path = folder / "cache.db"
         self.db = _connect(self.path, "cache")
+        self.now = time.time() if now is None else now
         self.hits = 0
         self.misses = 0
+        with self.db:  # forget what no run has used for KEEP_DAYS
+            for table in ("summaries", "vectors"):
+                self.db.execute(f"DELETE FROM {table} WHERE used < ?", (self.now - KEEP_DAYS * 86400,))
 
     def _key(self, article: Article, model: str, settings_key: str) -> str:
         return hashlib.sha256(f"{content_key(article)}|{model}|{settings_key}".encode()).hexdigest()
 
     def get(self, article: Article, model: str, settings_key: str) -> Summary | None:
-        row = self.db.execute("SELECT summary FROM summaries WHERE key = ?",
-                              (self._key(article, model, settings_key),)).fetchone()
+        key = self._key(article, model, settings_key)
+        row = self.db.execute("SELECT summary FROM summaries WHERE key = ?", (key,)).fetchone()
         if row is None:
             self.misses += 1
             return None
         self.hits += 1
+        with self.db:
+            self.db.execute("UPDATE summaries SET used = ? WHERE key = ?", (self.now, key))
         data = json.loads(row[0])
         data.update(article_id=article.id, sentences=tuple(data["sentences"]), sentence_ids=tuple(data["sentence_ids"]))
         return Summary(**data)
@@ -79,19 +97,21 @@ class SummaryCache:
     def put(self, article: Article, model: str, settings_key: str, summary: Summary) -> None:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?)",
-                            (self._key(article, model, settings_key), json.dumps(asdict(summary)), time.time()))
+                            (self._key(article, model, settings_key), json.dumps(asdict(summary)), self.now))
 
     def vectors(self, keys: list[str]) -> dict[str, bytes]:
         out = {}
         for lo in range(0, len(keys), 500):
             chunk = keys[lo : lo + 500]
             marks = ",".join("?" * len(chunk))
-            out.update(self.db.execute(f"SELECT key, vector FROM embeddings WHERE key IN ({marks})", chunk).fetchall())
+            out.update(self.db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk).fetchall())
+        with self.db:
+            self.db.executemany("UPDATE vectors SET used = ? WHERE key = ?", [(self.now, k) for k in out])
         return out
 
     def put_vectors(self, items: list[tuple[str, bytes]]) -> None:
         with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)", items)
+            self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", [(k, v, self.now) for k, v in items])
 
     def close(self) -> None:
         self.db.close()

@@ -16,6 +16,10 @@ class Summarizer(Protocol):
     """Makes a headline and a summary for each article."""
 
     name: str
+    # True for backends that write their own text (seq2seq, causal): a story told by several
+    # sources is then summarized from all of its reports joined (cluster.joined_reports). Backends
+    # without the attribute summarize the story's best article, since they pick its sentences.
+    multi_source: bool
 
     def summarize(
         self, articles: Sequence[Article], n_sentences: int, progress: ProgressFn | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import numpy as np
 from ..errors import ModelError
 
 logger = logging.getLogger(__name__)
+SENTENCE_TOKENS = 48  # news sentences average ~30 tokens; the few longer ones are cut here
+MEMO_SIZE = 50_000  # vectors kept per encoder (384 floats each: about 75 MB at most)
 
 
 def set_threads(threads: int | None) -> None:
@@ -40,6 +43,7 @@ class Encoder:
         self.threads = threads
         self._model = None
         self._tokenizer = None
+        self._memo: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
 
     def load(self) -> None:
         if self._model is not None:
@@ -57,11 +61,32 @@ class Encoder:
         logger.debug("loaded encoder from %s", self.path)
 
     def encode(self, texts: Sequence[str], max_length: int | None = None) -> np.ndarray:
-        """Unit vectors, one row per text; batches sorted by length to waste little on padding."""
+        """Unit vectors, one row per text. Texts seen before in this process (clustering and then the
+        summarizer embed the same sentences) come from a bounded memo; the rest are encoded once each."""
+        max_length = max_length or self.max_length
+        keys = [(max_length, t) for t in texts]
+        todo = list(dict.fromkeys(k for k in keys if k not in self._memo))
+        if todo:
+            for key, vec in zip(todo, self._encode([t for _, t in todo], max_length)):
+                self._memo[key] = vec
+        if not keys:
+            return np.zeros((0, self.dim()), dtype=np.float32)
+        out = np.stack([self._memo[k] for k in keys])
+        for k in keys:
+            self._memo.move_to_end(k)
+        while len(self._memo) > MEMO_SIZE:
+            self._memo.popitem(last=False)
+        return out
+
+    def dim(self) -> int:
+        self.load()
+        return int(self._model.config.hidden_size)
+
+    def _encode(self, texts: Sequence[str], max_length: int) -> np.ndarray:
+        """Batches sorted by length to waste little on padding."""
         import torch
 
         self.load()
-        max_length = max_length or self.max_length
         out = np.zeros((len(texts), self._model.config.hidden_size), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         with torch.inference_mode():

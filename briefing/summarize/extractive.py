@@ -13,10 +13,9 @@ from ..config import Settings
 from ..documents import Article, Sentence, Summary
 from ..lexicon import stem, stop_words
 from ..models import ModelSpec, require_present
-from ..segment import sentences
-from ..textsplit import split_dateline
+from ..segment import clean, encoder_texts, sentences
 from .base import ProgressFn, register
-from .encoder import Encoder, shared_encoder
+from .encoder import SENTENCE_TOKENS, Encoder, shared_encoder
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +37,6 @@ _DEPENDENT = re.compile(
     r"this|these|those|that|it|its|they|them|their|he|she|his|her|such|there)\b",
     re.I,
 )
-
-
-def clean(text: str) -> str:
-    """A sentence as a bullet: no dateline, agency tag or stray dash in front."""
-    _, text = split_dateline(text)
-    return re.sub(r"^[\s–—-]+", "", text).strip()
 
 
 def is_candidate(sent: Sentence) -> bool:
@@ -121,7 +114,7 @@ def score_sentences(emb: np.ndarray, texts: Sequence[str], title: np.ndarray | N
 class CentralitySummarizer:
     """Embed each sentence, score it, keep the best in document order."""
 
-    def __init__(self, encoder: Encoder, name: str, max_sentences: int = 80, max_length: int = 48):
+    def __init__(self, encoder: Encoder, name: str, max_sentences: int = 80, max_length: int = SENTENCE_TOKENS):
         self.encoder = encoder
         self.name = name
         self.max_sentences = max_sentences
@@ -131,11 +124,9 @@ class CentralitySummarizer:
         per_article = [sentences(a)[: self.max_sentences] for a in articles]
         texts: list[str] = []
         spans = []
-        for art, sents in zip(articles, per_article):
+        for art in articles:
             lo = len(texts)
-            texts.extend(clean(s.text) for s in sents)
-            if art.title:
-                texts.append(art.title)
+            texts.extend(encoder_texts(art, self.max_sentences))  # the sentences, then the title
             spans.append((lo, len(texts)))
         emb = self.encoder.encode(texts, self.max_length) if texts else np.zeros((0, 1), np.float32)
         out = []
@@ -177,7 +168,7 @@ def _extractive(settings: Settings, spec: ModelSpec) -> CentralitySummarizer:
     path = require_present(spec)
     # 48 tokens: a sentence's gist is in its first words; measured 20% faster at equal ROUGE
     encoder = shared_encoder(path, settings.batch_size, settings.threads)
-    return CentralitySummarizer(encoder, spec.name, settings.max_sentences, max_length=48)
+    return CentralitySummarizer(encoder, spec.name, settings.max_sentences)
 
 
 @register("lead")

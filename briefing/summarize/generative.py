@@ -58,6 +58,8 @@ class GenerationPlan:
 class GenerativeSummarizer:
     """Headline and summary written by a seq2seq or causal language model."""
 
+    multi_source = True  # one summary from all of a story's reports; map-reduce takes any length
+
     def __init__(self, spec: ModelSpec, path: Path, settings: Settings,
                  fallback: Callable[[], Summarizer] | None = None):
         self.spec = spec

@@ -1,0 +1,183 @@
+"""Same-story clustering, sections and the sentence-vector cache, with the real MiniLM encoder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from briefing import cluster as clustering
+from briefing.cli import app
+from briefing.cluster import SAME_STORY, cluster, coverage, joined_reports
+from briefing.config import Settings
+from briefing.ingest import read_inputs
+from briefing.pipeline import group_stories
+from briefing.sections import assign
+from briefing.store import KEEP_DAYS, CachedEncoder, SummaryCache
+from briefing.summarize.encoder import default_encoder
+from conftest import FIXTURES, EchoSummarizer, make_article
+
+runner = CliRunner()
+DAY = FIXTURES / "day.jsonl"
+
+
+def unit(*rows):
+    m = np.array(rows, dtype=np.float32)
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def test_coverage_matches_a_short_report_inside_a_long_one():
+    long = unit([1, 0, 0], [0, 1, 0], [0, 0, 1])
+    short = unit([0, 1, 0])  # one of the long article's sentences
+    other = unit([1, 1, 0], [1, -1, 0])
+    sim = coverage([long, short, other])
+    assert sim[0, 1] == pytest.approx(1.0)  # all of the short one is told in the long one
+    assert sim[0, 2] == pytest.approx(sim[2, 0])
+    assert np.allclose(np.diag(sim), 1.0)
+    assert 0.6 < sim[0, 2] < 0.8  # each of other's sentences is 45 degrees from its best match
+
+
+def test_coverage_in_chunks_equals_all_at_once(monkeypatch):
+    rng = np.random.default_rng(0)
+    blocks = [unit(*rng.normal(size=(int(k), 8))) for k in rng.integers(1, 6, size=12)]
+    whole = coverage(blocks)
+    monkeypatch.setattr(clustering, "CHUNK", 4)
+    assert np.allclose(coverage(blocks), whole, atol=1e-6)
+
+
+def test_coverage_needs_a_vector_per_article():
+    with pytest.raises(ValueError):
+        coverage([unit([1, 0]), np.zeros((0, 2), np.float32)])
+
+
+def test_average_linkage_does_not_chain_two_events():
+    arts = [make_article(f"Story {c} text here.", id=c) for c in "abc"]
+    sim = np.array([[1, 0.7, 0.1], [0.7, 1, 0.7], [0.1, 0.7, 1]])  # a~b, b~c, but a and c differ
+    assert cluster(arts, sim, 0.54) == [[0, 1], [2]]
+    assert cluster(arts, sim, 0.35) == [[0, 1, 2]]
+
+
+def test_copies_are_grouped_without_an_encoder():
+    body = ("The council voted to close the old bridge on Monday after engineers found cracks in two of its "
+            "supports. Repairs will take until the autumn and cost four million pounds, officials said.")
+    arts = [make_article(body, id="a"), make_article("Unrelated news about a cat show in the town hall.", id="b"),
+            make_article(body.replace("Monday", "Tuesday"), id="c")]
+    assert cluster(arts, None) == [[0, 2], [1]]
+
+
+@pytest.fixture(scope="module")
+def day_articles():
+    articles, problems = read_inputs([DAY])
+    assert not problems
+    return articles
+
+
+def test_same_event_from_two_outlets_is_one_story_and_others_stay_apart(day_articles):
+    groups, sections = group_stories(day_articles, Settings())
+    ids = sorted(sorted(day_articles[i].id for i in g) for g in groups)
+    # the storm from two outlets is one story; the port expansion (same port, same harbour master),
+    # the drought (weather too), and the title-only and link-only items each stay alone
+    assert ids == [["farm-2"], ["film-6"], ["harbour-1", "radio-7"], ["link-5"], ["port-8"], ["rates-4"],
+                   ["sport-3"]]
+    by_id = {day_articles[g[0]].id: s for g, s in zip(groups, sections)}
+    assert by_id["sport-3"] == "Sports"
+    assert by_id["rates-4"] == "Business"
+    assert by_id["film-6"] == "Culture"  # the feed's own category ("Entertainment")
+    assert by_id["link-5"] == "Politics"
+
+
+def test_sections_are_configurable_with_own_descriptions(day_articles):
+    settings = Settings(sections=("Weather", "Other"),
+                        section_descriptions={"Weather": ["storms, gales, wind warnings, rain and drought"],
+                                              "Other": ["sport, business, films and politics"]})
+    groups, sections = group_stories(day_articles, settings)
+    by_id = {day_articles[g[0]].id: s for g, s in zip(groups, sections)}
+    assert by_id["harbour-1"] == by_id["farm-2"] == "Weather"
+    assert by_id["sport-3"] == "Other"
+
+
+def test_assign_uses_each_sections_mean_phrase():
+    phrases = unit([1, 0, 0], [0.6, 0.8, 0], [0, 0, 1])
+    # "A" is described by two phrases whose mean is nearer to the story than "B"'s single phrase
+    story = unit([0.8, 0.55, 0.2])
+    assert assign(story, phrases, ["A", "A", "B"]) == ["A"]
+    assert assign(np.zeros((0, 3)), phrases, ["A", "A", "B"]) == []
+
+
+def test_briefing_lists_every_source_of_a_story_once(echo, tmp_path):
+    r = runner.invoke(app, ["build", str(DAY), "-o", "b", "-d", "2026-02-05", "-f", "md"])
+    assert r.exit_code == 0, r.output
+    lines = (tmp_path / "b" / "2026-02-05.md").read_text().splitlines()
+    storm = [i for i, line in enumerate(lines) if line.startswith("- ") and "Dunmore" in line and "90 mph" in line]
+    assert len(storm) == 1  # one bullet for the storm, not one per outlet
+    assert lines[storm[0] + 1].strip().startswith("*Sources (2):")
+    assert "Harbour Times" in lines[storm[0] + 1] and "Coast Radio" in lines[storm[0] + 1]
+    md = "\n".join(lines)
+    assert "Minister resigns over expenses" in md and "Politics Wire" in md  # link-only item kept
+    assert "Central bank raises interest rates" in md  # title-only item kept
+
+
+def test_encoder_memo_encodes_each_text_once(monkeypatch):
+    enc = default_encoder(Settings())
+    texts = [f"Sentence number {i} about the harbour." for i in range(5)]
+    first = enc.encode(texts, 48)
+    calls = []
+    real = enc._encode
+    monkeypatch.setattr(enc, "_encode", lambda t, m: calls.append(list(t)) or real(t, m))
+    again = enc.encode(texts[2:] + ["A new sentence."] * 2, 48)
+    assert calls == [["A new sentence."]]
+    assert np.allclose(again[:3], first[2:])
+
+
+def test_vectors_and_summaries_unused_for_keep_days_are_dropped(tmp_path):
+    enc = default_encoder(Settings())
+    t0 = 1_700_000_000.0
+    cache = SummaryCache(tmp_path, now=t0)
+    CachedEncoder(enc, cache).encode(["kept sentence", "dropped sentence"], 48)
+    cache.close()
+    cache = SummaryCache(tmp_path, now=t0 + (KEEP_DAYS - 1) * 86400)  # a run uses one of them again
+    CachedEncoder(enc, cache).encode(["kept sentence"], 48)
+    cache.close()
+    cache = SummaryCache(tmp_path, now=t0 + (KEEP_DAYS + 1) * 86400)
+    assert cache.db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0] == 1
+    cache.close()
+
+
+def test_threshold_is_documented_in_the_readme():
+    from conftest import ROOT
+
+    assert f"{SAME_STORY:.2f}" in (ROOT / "README.md").read_text()
+
+
+
+class Recorder(EchoSummarizer):
+    """An echo backend that keeps the articles it was given."""
+
+    def __init__(self, multi_source: bool):
+        super().__init__()
+        self.multi_source = multi_source
+        self.seen = []
+
+    def summarize(self, articles, n_sentences, progress=None):
+        self.seen.extend(articles)
+        return super().summarize(articles, n_sentences, progress)
+
+
+@pytest.mark.parametrize("multi", [True, False])
+def test_generative_backends_read_every_report_extractive_ones_the_best(monkeypatch, tmp_path, multi):
+    fake = Recorder(multi)
+    monkeypatch.setattr("briefing.pipeline.get_summarizer", lambda settings: fake)
+    assert runner.invoke(app, ["build", str(DAY), "-o", "b", "-d", "2026-02-05"]).exit_code == 0
+    assert len(fake.seen) == 7  # one input per story
+    storm = next(a for a in fake.seen if a.id in ("harbour-1", "radio-7"))
+    both = "told Coast Radio" in storm.text and "Aileen Ward said twelve" in storm.text
+    assert both is multi
+
+
+def test_joined_reports_skip_paragraphs_already_told():
+    a = make_article("Rain fell all day.", "Roads flooded.", id="a", title="Rain")
+    b = make_article("Roads  flooded!", "A bridge closed.", id="b", truncated=True)
+    joined = joined_reports([a, b])
+    assert joined.text == "Rain fell all day.\nRoads flooded.\nA bridge closed."
+    assert (joined.id, joined.title, joined.truncated) == ("a", "Rain", True)
+    assert joined_reports([a]) is a
