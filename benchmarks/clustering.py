@@ -10,7 +10,8 @@ Each of N stories (from ../shared/eval/xsum-dev.jsonl and bbc-dev.jsonl) arrives
     in reverse order (a short report of the same event in other words);
 mixed with as many distinct articles on the same topics (from the same BBC categories, or
 further XSum articles) that must stay alone. Scored by pairwise precision, recall and F1 over
-all pairs of articles. `--sweep` prints F1 across SAME_STORY thresholds (the chosen value
+all pairs of articles, on each of `--days` simulated days (different draws), then averaged.
+`--sweep` prints F1 across SAME_STORY thresholds (the chosen value
 was read off CNN/DailyMail data, `--tune`, not these files). Note that bbc-dev holds several
 articles on one running story (a bill's stages, a takeover's rounds) filed as distinct.
 
@@ -184,10 +185,13 @@ def sections_accuracy(encoder, names=None):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--stories", type=int, default=60, help="stories per set (plus as many distractors)")
+    ap.add_argument("--days", type=int, default=5, help="simulated days per set (seeds 0..DAYS-1), averaged")
     ap.add_argument("--sweep", action="store_true")
     ap.add_argument("--tune", action="store_true")
+    ap.add_argument("--no-sections", action="store_true")
     args = ap.parse_args()
 
+    from briefing.cluster import SAME_STORY
     from briefing.config import Settings
     from briefing.summarize.encoder import default_encoder
 
@@ -195,13 +199,22 @@ def main() -> None:
     t0 = time.perf_counter()
     if args.tune:
         print(f"best threshold on CNN/DailyMail: {tune(encoder):.2f}")
-    sets = clustering_sets(args.stories * 2)
-    from briefing.cluster import SAME_STORY
-
-    thresholds = sorted({x / 100 for x in range(50, 91, 5)} | {SAME_STORY}) if args.sweep else None
-    for (name, t), (p, r, f, n, k) in sorted(run_clustering(sets, encoder, thresholds).items()):
-        print(f"clustering {name:<5} threshold {t:.2f}: {n} articles, {k} true stories: "
-              f"precision {p:.3f} recall {r:.3f} F1 {f:.3f}")
+    thresholds = sorted({x / 100 for x in range(50, 91, 5)} | {SAME_STORY}) if args.sweep else [SAME_STORY]
+    days: dict[tuple[str, float], list] = {}
+    for seed in range(args.days):
+        for key, res in run_clustering(clustering_sets(args.stories * 2, seed), encoder, thresholds).items():
+            days.setdefault(key, []).append(res)
+            if key[1] == SAME_STORY:
+                p, r, f, n, k = res
+                print(f"clustering {key[0]:<5} day {seed} threshold {SAME_STORY:.2f}: {n} articles, {k} true stories: "
+                      f"precision {p:.3f} recall {r:.3f} F1 {f:.3f}")
+    for (name, t), runs in sorted(days.items()):
+        p, r, f = (sum(x[i] for x in runs) / len(runs) for i in range(3))
+        lo = min(x[2] for x in runs)
+        print(f"clustering {name:<5} threshold {t:.2f}, mean of {len(runs)} days: precision {p:.3f} recall {r:.3f} "
+              f"F1 {f:.3f} (lowest day {lo:.3f})")
+    if args.no_sections:
+        return
     for label, names in (("default sections", None), ("bbc's five categories", sorted(set(BBC_SECTION.values())))):
         acc, per, confusion = sections_accuracy(encoder, names)
         print(f"sections bbc-dev, {label}: accuracy {acc:.3f} ("

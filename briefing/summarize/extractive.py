@@ -114,6 +114,8 @@ def score_sentences(emb: np.ndarray, texts: Sequence[str], title: np.ndarray | N
 class CentralitySummarizer:
     """Embed each sentence, score it, keep the best in document order."""
 
+    multi_source = False  # picks sentences of one article: a story's best report
+
     def __init__(self, encoder: Encoder, name: str, max_sentences: int = 80, max_length: int = SENTENCE_TOKENS):
         self.encoder = encoder
         self.name = name
@@ -151,6 +153,7 @@ class LeadSummarizer:
     """The first sentences that read as sentences: the classic news baseline."""
 
     name = "lead"
+    multi_source = False
 
     def summarize(self, articles: Sequence[Article], n_sentences: int, progress: ProgressFn | None = None) -> list[Summary]:
         out = []
@@ -166,7 +169,6 @@ class LeadSummarizer:
 @register("extractive")
 def _extractive(settings: Settings, spec: ModelSpec) -> CentralitySummarizer:
     path = require_present(spec)
-    # 48 tokens: a sentence's gist is in its first words; measured 20% faster at equal ROUGE
     encoder = shared_encoder(path, settings.batch_size, settings.threads)
     return CentralitySummarizer(encoder, spec.name, settings.max_sentences)
 
