@@ -22,7 +22,7 @@ from .sections import assign, descriptions, from_category
 from .summarize import get_summarizer
 from .summarize.base import ProgressFn
 from .store import CachedEncoder, State, SummaryCache
-from .segment import encoder_texts
+from .segment import encoder_texts, known_splits, sentences
 from .summarize.encoder import SENTENCE_TOKENS, default_encoder
 
 logger = logging.getLogger(__name__)
@@ -183,10 +183,14 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress_
             articles = kept
         elif not dry_run:
             state.first_seen(articles)
+        split_before = cache.splits([a.text for a in articles]) if cache else {}
+        known_splits(split_before)
         groups, sections = group_stories(articles, settings, cache)
         logger.info("read %d articles from %d inputs: %d stories", len(articles), len(inputs), len(groups))
         summaries, model, cached = summarize_cached([[articles[i] for i in g] for g in groups], settings, cache,
                                                     progress_factory, dry_run)
+        if cache and not dry_run:
+            cache.put_splits({a.text: sentences(a) for a in articles if a.text not in split_before})
     finally:
         state.close()
         if cache:

@@ -48,10 +48,23 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=4096)
+_SPLITS: dict[str, tuple[Sentence, ...]] = {}  # text -> its sentences: made here or loaded from the cache
+_SPLITS_KEPT = 4096
+
+
 def sentences(article: Article) -> tuple[Sentence, ...]:
-    """An article's sentences (cached: several stages ask for them)."""
-    return split_sentences(article.text)
+    """An article's sentences (remembered: several stages ask, and pysbd takes ~10 ms an article)."""
+    found = _SPLITS.get(article.text)
+    if found is None:
+        found = _SPLITS[article.text] = split_sentences(article.text)
+        while len(_SPLITS) > _SPLITS_KEPT:
+            del _SPLITS[next(iter(_SPLITS))]
+    return found
+
+
+def known_splits(splits: dict[str, tuple[Sentence, ...]]) -> None:
+    """Sentences made earlier for these texts (by an earlier run, from the cache)."""
+    _SPLITS.update(splits)
 
 
 def clean(text: str) -> str:

@@ -2,7 +2,7 @@
 
 - cache.db (platformdirs user cache dir, or `cache_dir`): summaries keyed by a hash of the
   article's content, the model and the settings that shape a summary, and sentence vectors
-  keyed by the encoder and the text. Entries unused for KEEP_DAYS are dropped when it opens,
+  keyed by the encoder and the text, and articles' sentence splits. Entries unused for KEEP_DAYS are dropped when it opens,
   so a daily cron job does not grow it without end. Safe to delete.
 - state.db (platformdirs user state dir, or `state_dir`): per feed URL its ETag,
   Last-Modified and last body (for conditional GET), and when each article (by id, URL and
@@ -21,7 +21,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .documents import Article, Summary
+from .documents import Article, Sentence, Summary
 from .errors import ConfigError
 
 KEEP_DAYS = 30
@@ -31,8 +31,10 @@ SCHEMA = {
     "cache": """
         CREATE TABLE IF NOT EXISTS summaries (key TEXT PRIMARY KEY, summary TEXT NOT NULL, used REAL NOT NULL);
         CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL, used REAL NOT NULL);
+        CREATE TABLE IF NOT EXISTS splits (key TEXT PRIMARY KEY, sentences TEXT NOT NULL, used REAL NOT NULL);
         CREATE INDEX IF NOT EXISTS summaries_used ON summaries (used);
         CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used);
+        CREATE INDEX IF NOT EXISTS splits_used ON splits (used);
     """,
     "state": """
         CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, body BLOB, fetched REAL);
@@ -48,12 +50,18 @@ def _connect(path: Path, kind: str) -> sqlite3.Connection:
         if kind == "cache" and db.execute("PRAGMA user_version").fetchone()[0] < CACHE_VERSION:
             with db:
                 db.executescript("DROP TABLE IF EXISTS summaries; DROP TABLE IF EXISTS embeddings;"
-                                 "DROP TABLE IF EXISTS vectors;")
+                                 "DROP TABLE IF EXISTS vectors; DROP TABLE IF EXISTS splits;")
                 db.execute(f"PRAGMA user_version = {CACHE_VERSION}")
         db.executescript(SCHEMA[kind])
     except (OSError, sqlite3.Error) as e:
         raise ConfigError(f"Cannot open the {kind} database {path} ({e}); fix its folder or set {kind}_dir.") from None
     return db
+
+
+def _split_key(text: str) -> str:
+    from . import __version__  # a new version may split differently
+
+    return hashlib.sha256(f"{__version__}|{text}".encode()).hexdigest()
 
 
 def content_key(article: Article) -> str:
@@ -75,7 +83,7 @@ class SummaryCache:
         self.hits = 0
         self.misses = 0
         with self.db:  # forget what no run has used for KEEP_DAYS
-            for table in ("summaries", "vectors"):
+            for table in ("summaries", "vectors", "splits"):
                 self.db.execute(f"DELETE FROM {table} WHERE used < ?", (self.now - KEEP_DAYS * 86400,))
 
     def _key(self, article: Article, model: str, settings_key: str) -> str:
@@ -112,6 +120,29 @@ class SummaryCache:
     def put_vectors(self, items: list[tuple[str, bytes]]) -> None:
         with self.db:
             self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", [(k, v, self.now) for k, v in items])
+
+    def splits(self, texts: list[str]) -> dict[str, tuple[Sentence, ...]]:
+        """Sentence splits made by earlier runs, for those of these texts that have one."""
+        keys = {_split_key(t): t for t in texts}
+        out: dict[str, tuple[Sentence, ...]] = {}
+        found = []
+        items = list(keys)
+        for lo in range(0, len(items), 500):
+            chunk = items[lo : lo + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, data in self.db.execute(f"SELECT key, sentences FROM splits WHERE key IN ({marks})", chunk):
+                out[keys[key]] = tuple(Sentence(*row) for row in json.loads(data))
+                found.append(key)
+        with self.db:
+            self.db.executemany("UPDATE splits SET used = ? WHERE key = ?", [(self.now, k) for k in found])
+        return out
+
+    def put_splits(self, splits: dict[str, tuple[Sentence, ...]]) -> None:
+        rows = [(_split_key(t),
+                 json.dumps([[s.index, s.text, s.start, s.end, s.paragraph] for s in sents]), self.now)
+                for t, sents in splits.items()]
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO splits VALUES (?, ?, ?)", rows)
 
     def close(self) -> None:
         self.db.close()

@@ -140,11 +140,21 @@ def test_slow_feed_times_out(server, fast_http, monkeypatch):
 
 # -- cache, --since, --dry-run --------------------------------------------------------------------
 
-def test_rerun_hits_the_cache_and_does_no_model_work(seeds, echo, tmp_path):
+def test_rerun_hits_the_cache_and_does_no_model_work(seeds, echo, tmp_path, monkeypatch):
     args = ["build", str(seeds), "-o", str(tmp_path / "b"), "-d", "2026-02-05", "-v"]
     first = runner.invoke(app, args)
     assert first.exit_code == 0 and echo.calls == 1
     before = (tmp_path / "b" / "2026-02-05.md").read_text()
+
+    def no_work(*args, **kw):
+        raise AssertionError("a cached rerun split or embedded a sentence")
+
+    import briefing.segment as segment
+    from briefing.summarize.encoder import Encoder
+
+    monkeypatch.setattr(segment, "_SPLITS", {})  # as in a fresh process: splits and vectors only in cache.db
+    monkeypatch.setattr(segment, "split_sentences", no_work)
+    monkeypatch.setattr(Encoder, "_encode", no_work)
     second = runner.invoke(app, args)
     assert second.exit_code == 0
     assert echo.calls == 1  # no model call
