@@ -51,8 +51,9 @@ def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory() as out:
-        wall, rss, _ = run([sys.executable, "-m", "briefing", "build", "seeds", "--date", "2026-02-05", "--out", out, "-q"])
+    with tempfile.TemporaryDirectory() as tmp:  # an empty cache, or a cold start would be a cached rerun
+        wall, rss, _ = run([sys.executable, "-m", "briefing", "build", "seeds", "--date", "2026-02-05", "--out",
+                            f"{tmp}/out", "-q"], {"BRIEFING_CACHE_DIR": f"{tmp}/cache", "BRIEFING_STATE_DIR": f"{tmp}/state"})
     print(f"build seeds/ (cold process, model load included): {wall:.1f} s wall, peak RSS {rss:.0f} MB")
     if not XSUM.exists():
         print(f"skipped XSum timing: {XSUM} is absent")
