@@ -233,3 +233,24 @@ def test_cli_build_with_a_missing_hub_model_names_the_fix(tmp_path):
     line = r.stderr.strip()
     assert "\n" not in line and re.search(r"briefing models pull distilbart-cnn", line)
     assert not list((tmp_path / "b").glob("*.md")) and not list((tmp_path / "b").glob("*.html"))
+
+
+def test_cli_build_with_a_generative_model_summarizes_each_story_from_all_its_reports(tiny, tmp_path, monkeypatch):
+    seen = []
+    real = GenerativeSummarizer.summarize
+
+    def recording(self, articles, n_sentences, progress=None):
+        seen.extend(articles)
+        return real(self, articles, n_sentences, progress)
+
+    monkeypatch.setattr(GenerativeSummarizer, "summarize", recording)
+    day = Path(__file__).parent / "fixtures" / "day.jsonl"
+    r = CliRunner().invoke(app, ["build", str(day), "--model", str(tiny["bart"]), "-o", str(tmp_path / "b"),
+                                 "-d", "2026-02-05", "-f", "json"])
+    assert r.exit_code == 0, r.output
+    storm = [a for a in seen if a.id in ("harbour-1", "radio-7")]
+    assert len(storm) == 1 and "told Coast Radio" in storm[0].text and "Aileen Ward said twelve" in storm[0].text
+    stories = [s for sec in json.loads((tmp_path / "b" / "2026-02-05.json").read_text())["sections"]
+               for s in sec["stories"]]
+    assert len(stories) == 7
+    assert max(len(s["sources"]) for s in stories) == 2
