@@ -1,9 +1,9 @@
 """SQLite cache and state: summaries already made, feeds' validators, articles seen before.
 
 - cache.db (platformdirs user cache dir, or `cache_dir`): summaries keyed by a hash of the
-  article's content, the model and the settings that shape a summary, and sentence vectors
-  keyed by the encoder and the text, and articles' sentence splits. Entries unused for KEEP_DAYS are dropped when it opens,
-  so a daily cron job does not grow it without end. Safe to delete.
+  article's content, the model and the settings that shape a summary; sentence vectors keyed
+  by the encoder and the text; articles' sentence splits. Entries unused for KEEP_DAYS are
+  dropped when it opens, so a daily cron job does not grow it without end. Safe to delete.
 - state.db (platformdirs user state dir, or `state_dir`): per feed URL its ETag,
   Last-Modified and last body (for conditional GET), and when each article (by id, URL and
   content fingerprint) was first seen (for `--since` on undated articles).
@@ -107,15 +107,19 @@ class SummaryCache:
             self.db.execute("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?)",
                             (self._key(article, model, settings_key), json.dumps(asdict(summary)), self.now))
 
-    def vectors(self, keys: list[str]) -> dict[str, bytes]:
-        out = {}
+    def _lookup(self, table: str, column: str, keys: list[str]) -> dict[str, object]:
+        """Values found for these keys in a table, each marked as used now."""
+        out: dict[str, object] = {}
         for lo in range(0, len(keys), 500):
             chunk = keys[lo : lo + 500]
             marks = ",".join("?" * len(chunk))
-            out.update(self.db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk).fetchall())
+            out.update(self.db.execute(f"SELECT key, {column} FROM {table} WHERE key IN ({marks})", chunk).fetchall())
         with self.db:
-            self.db.executemany("UPDATE vectors SET used = ? WHERE key = ?", [(self.now, k) for k in out])
+            self.db.executemany(f"UPDATE {table} SET used = ? WHERE key = ?", [(self.now, k) for k in out])
         return out
+
+    def vectors(self, keys: list[str]) -> dict[str, bytes]:
+        return self._lookup("vectors", "vector", keys)
 
     def put_vectors(self, items: list[tuple[str, bytes]]) -> None:
         with self.db:
@@ -124,18 +128,8 @@ class SummaryCache:
     def splits(self, texts: list[str]) -> dict[str, tuple[Sentence, ...]]:
         """Sentence splits made by earlier runs, for those of these texts that have one."""
         keys = {_split_key(t): t for t in texts}
-        out: dict[str, tuple[Sentence, ...]] = {}
-        found = []
-        items = list(keys)
-        for lo in range(0, len(items), 500):
-            chunk = items[lo : lo + 500]
-            marks = ",".join("?" * len(chunk))
-            for key, data in self.db.execute(f"SELECT key, sentences FROM splits WHERE key IN ({marks})", chunk):
-                out[keys[key]] = tuple(Sentence(*row) for row in json.loads(data))
-                found.append(key)
-        with self.db:
-            self.db.executemany("UPDATE splits SET used = ? WHERE key = ?", [(self.now, k) for k in found])
-        return out
+        found = self._lookup("splits", "sentences", list(keys))
+        return {keys[k]: tuple(Sentence(*row) for row in json.loads(data)) for k, data in found.items()}
 
     def put_splits(self, splits: dict[str, tuple[Sentence, ...]]) -> None:
         rows = [(_split_key(t),
