@@ -19,6 +19,7 @@ class Article:
     dateline: str | None = None  # "ROME", "FORT PIERCE, Fla."
     truncated: bool = False  # the text stops mid-sentence
     category: str | None = None
+    language: str | None = None  # ISO 639-1 ("en", "es", "zh"), None when too short to tell
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,9 @@ class Summary:
     backend: str  # the model or method that made it
     method: str = "extractive"  # "extractive" or "generated"
     sentence_ids: tuple[int, ...] = ()  # for extractive: indices into the article's sentences
-    headline_id: int | None = None  # for extractive: the headline's sentence index
+    headline_id: int | None = None  # for extractive: the sentence the headline was made from
+    headline_from: str = "sentence"  # "title" | "compressed" | "sentence" (or "generated")
+    headline_sentence: str | None = None  # the whole sentence behind a compressed headline
 
     def rest(self) -> tuple[str, ...]:
         """The summary sentences a reader has not already read in the headline."""

@@ -10,6 +10,7 @@ Entries that carry only a link get their page fetched and its main text extracte
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 from . import __version__
 from .documents import Article
 from .errors import IngestError
-from .ingest import parse_bytes, parse_html
+from .ingest import decode, parse_bytes, parse_html
 from .store import State
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,12 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
     raise IngestError(f"{url}: {last} after {ATTEMPTS} attempts; try again later or drop the source.")
 
 
+def _charset(headers: dict) -> str | None:
+    """The charset an HTTP Content-Type header declares."""
+    m = re.search(r"charset=[\"']?([\w.:-]+)", headers.get("content-type", ""), re.I)
+    return m.group(1) if m else None
+
+
 def fetch_feed(client, url: str, state: State | None, backoff: float = BACKOFF) -> list[Article]:
     """The articles of a feed URL (conditional GET against the stored validators)."""
     etag, modified, stored = state.feed(url) if state else (None, None, None)
@@ -88,7 +95,7 @@ def fetch_feed(client, url: str, state: State | None, backoff: float = BACKOFF) 
     if status == 304 and stored is not None:
         logger.info("%s: not modified; using the stored copy", url)
         body = stored
-    articles = parse_bytes(body, url)
+    articles = parse_bytes(body, url, declared=_charset(got), url=url)
     if state is not None and status == 200:
         state.save_feed(url, got.get("etag"), got.get("last-modified"), body)
     return articles
@@ -107,9 +114,10 @@ def fill_from_pages(client, articles: list[Article], backoff: float = BACKOFF) -
             continue
         fetched += 1
         try:
-            _, _, body = get(client, a.url, limit=MAX_FEED_BYTES, backoff=backoff)
-            page = parse_html(body, a.url)[0]
-            out.append(replace(a, text=page.text, title=a.title or page.title, truncated=page.truncated))
+            _, got, body = get(client, a.url, limit=MAX_FEED_BYTES, backoff=backoff)
+            page = parse_html(decode(body, a.url, _charset(got)), a.url, url=a.url)[0]
+            out.append(replace(a, text=page.text, title=a.title or page.title, truncated=page.truncated,
+                               dateline=a.dateline or page.dateline, language=page.language))
         except IngestError as e:
             logger.warning("%s (kept the title only)", e)
             out.append(a)

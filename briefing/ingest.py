@@ -11,8 +11,13 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+import html
+import warnings
+
+from .clean import language, word_count
 from .documents import Article
 from .errors import IngestError, NoInputError
+from .publisher import feed_publisher, publisher
 from .textsplit import RawArticle, is_truncated, make_article, split_articles, split_dateline
 
 logger = logging.getLogger(__name__)
@@ -26,11 +31,38 @@ JSON_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 STDIN = "-"
 
 
-def decode(data: bytes, name: str) -> str:
-    """Bytes -> text, or an IngestError that names the input and the fix."""
+_DECLARED = re.compile(rb"""<\?xml[^>]*encoding=["']([\w.:-]+)["']|<meta[^>]+charset=["']?([\w.:-]+)""", re.I)
+
+
+def declared_encoding(data: bytes) -> str | None:
+    """The encoding the bytes declare: a BOM, an XML declaration or an HTML <meta charset>."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    m = _DECLARED.search(data[:4096])
+    if m:
+        name = (m.group(1) or m.group(2)).decode("ascii", "replace")
+        try:
+            import codecs
+
+            return codecs.lookup(name).name
+        except LookupError:
+            return None
+    return None
+
+
+def decode(data: bytes, name: str, declared: str | None = None) -> str:
+    """Bytes -> text, or an IngestError that names the input and the fix.
+
+    The declared encoding wins (HTTP charset given by the caller, BOM, XML declaration, <meta
+    charset>); undeclared text that is not UTF-8 is detected with charset-normalizer, and the
+    encoding assumed is logged.
+    """
     if not data.strip():
         raise IngestError(f"{name}: the input is empty; give a file with at least one article.")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    encoding = declared or declared_encoding(data)
+    if encoding and encoding.startswith("utf-16"):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
@@ -40,13 +72,24 @@ def decode(data: bytes, name: str) -> str:
         raise IngestError(
             f"{name}: a binary file, not text; give text, Markdown, HTML, RSS/Atom or JSONL."
         )
+    if encoding and encoding not in ("utf-8", "utf-8-sig"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            logger.warning("%s: declares %s but is not; detecting its encoding", name, encoding)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise IngestError(
-            f"{name}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
-            f"convert it first, e.g. iconv -f windows-1252 -t utf-8 {name} > fixed.txt"
-        ) from None
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[:1_000_000]).best()
+        if best is None:
+            raise IngestError(
+                f"{name}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}) and no other encoding "
+                f"fits; convert it first, e.g. iconv -f windows-1252 -t utf-8 {name} > fixed.txt"
+            ) from None
+        logger.info("%s: not UTF-8; read as %s", name, best.encoding)
+        return data.decode(best.encoding, errors="replace")
 
 
 def sniff(data: bytes, suffix: str) -> str:
@@ -71,11 +114,15 @@ def _parse_date(value: object, where: str) -> datetime | None:
     if value in (None, ""):
         return None
     try:
-        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+        dt = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except (ValueError, TypeError):
         logger.warning("%s: published %r is not an ISO 8601 date (e.g. 2026-02-05T08:00:00Z); ignored", where, value)
         return None
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+_BLOCKS = ("p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "td", "th",
+           "table", "section", "article", "header", "footer", "figure", "figcaption", "dt", "dd", "hr", "pre")
 
 
 def html_to_text(fragment: str) -> str:
@@ -90,30 +137,65 @@ def html_to_text(fragment: str) -> str:
         return re.sub(r"<[^>]*>", " ", fragment).strip()
     for bad in root.xpath("//script|//style|//noscript|//iframe"):
         bad.drop_tree()
-    for el in root.iter("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr"):
+    for el in root.iter(*_BLOCKS):  # a block starts and ends a line: "...is heard</p><p>Chelsea's..."
         el.tail = "\n" + (el.tail or "")
+        if el.tag != "br":
+            el.text = "\n" + (el.text or "")
     lines = (re.sub(r"\s+", " ", ln).strip() for ln in root.text_content().split("\n"))
     return "\n".join(ln for ln in lines if ln)
 
 
-def _from_body(title: str | None, body: str) -> RawArticle | None:
+def _from_body(title: str | None, body: str, kind: str = "text") -> RawArticle | None:
     lines = [ln.strip() for ln in body.split("\n") if ln.strip()]
     if title and lines and lines[0] == title.strip():
         lines = lines[1:]
-    return make_article(lines, title=title or None) if (lines or title) else None
+    return make_article(lines, title=title or None, kind=kind) if (lines or title) else None
 
 
-def parse_html(data: bytes, name: str) -> list[Article]:
+def parse_html(data: bytes | str, name: str, url: str | None = None) -> list[Article]:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False)
+    with warnings.catch_warnings():  # dateutil's UnknownTimezoneWarning is the page's problem, not the reader's
+        warnings.simplefilter("ignore")
+        doc = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False)
     text = (doc.text or "") if doc else ""
-    if len(text.split()) < MIN_HTML_WORDS:
+    if word_count(text) < MIN_HTML_WORDS:
         raise IngestError(f"{name}: no article text found in this HTML page; give the article's own page.")
-    raw = _from_body(doc.title, text)
+    raw = _from_body(doc.title, text, kind="page")
+    if raw is None or not raw.text:
+        raise IngestError(f"{name}: no article text found in this HTML page; give the article's own page.")
     published = _parse_date(doc.date, name) if doc.date else None
-    source = doc.sitename or doc.hostname or name
-    return [_article(raw, f"{Path(name).stem}", source, published=published, url=doc.url)]
+    page_url = doc.url or url
+    source = publisher(doc.sitename, page_url) or Path(name).name
+    return [_article(raw, f"{Path(name).stem}", source, published=published, url=page_url)]
+
+
+def _media_texts(data: bytes) -> set[str]:
+    """Captions and credits of a feed's media (media:description, media:text, media:credit): never an entry's text."""
+    found = set()
+    for m in re.finditer(rb"<media:(?:description|text|credit|title)\b[^>]*>(.*?)</media:", data, re.S | re.I):
+        value = m.group(1).decode("utf-8", "replace")
+        value = re.sub(r"^<!\[CDATA\[|\]\]>$", "", value.strip())
+        found.add(_squash(html_to_text(html.unescape(value))))
+    return found
+
+
+def _squash(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def entry_text(entry, media: set[str]) -> str:
+    """An entry's article text: full content (content:encoded, Atom content) when it is the article,
+    else the description; never a media caption or credit that feedparser files as content."""
+    summary = html_to_text(entry.get("summary", "") or "")
+    contents = [html_to_text(c.get("value", "") or "") for c in entry.get("content") or []]
+    contents = [c for c in contents if c and _squash(c) not in media]
+    best = max(contents, key=lambda c: len(c.split()), default="")
+    if summary and _squash(summary) in media:
+        summary = ""
+    if best and len(best.split()) >= len(summary.split()):
+        return best
+    return summary or best
 
 
 def parse_feed(data: bytes, name: str) -> list[Article]:
@@ -123,11 +205,11 @@ def parse_feed(data: bytes, name: str) -> list[Article]:
     if not feed.entries:
         why = f" ({feed.bozo_exception})" if feed.bozo else ""
         raise IngestError(f"{name}: not a readable RSS/Atom feed{why}; check the file or its URL.")
-    source = feed.feed.get("title") or name
+    source = feed_publisher(feed.feed.get("title"), feed.feed.get("link")) or Path(name).name
+    media = _media_texts(data)
     out = []
     for n, entry in enumerate(feed.entries, 1):
-        body = entry.content[0].value if entry.get("content") else entry.get("summary", "")
-        raw = _from_body(html_to_text(entry.get("title", "")) or None, html_to_text(body or ""))
+        raw = _from_body(html_to_text(entry.get("title", "")) or None, entry_text(entry, media), kind="feed")
         if raw is None:
             logger.warning("%s: entry %d has no title and no text; skipped", name, n)
             continue
@@ -153,11 +235,19 @@ def parse_feed(data: bytes, name: str) -> list[Article]:
 def parse_json(text: str, name: str) -> list[Article]:
     """JSONL (one object a line) or a JSON list of {id, title, text, source, published}."""
     stripped = text.lstrip()
-    if stripped.startswith("["):
+    document = None
+    if stripped.startswith("[") or (stripped.startswith("{") and not _is_jsonl(stripped)):
         try:
-            records = list(enumerate(json.loads(stripped), 1))
+            document = json.loads(stripped)  # a JSON document (a list, or one pretty-printed object)
         except json.JSONDecodeError as e:
             raise IngestError(f"{name}: invalid JSON ({e}); fix the file or give it as JSONL.") from None
+    if document is not None:
+        if isinstance(document, dict):  # {"articles": [...]}, {"items": [...]} or one article
+            listed = next((document[k] for k in ("articles", "items", "entries", "data") if isinstance(document.get(k), list)), None)
+            document = listed if listed is not None else [document]
+        if not isinstance(document, list):
+            raise IngestError(f"{name}: JSON must be a list of articles or one article object; got {type(document).__name__}.")
+        records = list(enumerate(document, 1))
     else:
         records = []
         for n, line in enumerate(text.splitlines(), 1):
@@ -170,18 +260,21 @@ def parse_json(text: str, name: str) -> list[Article]:
     out = []
     for n, rec in records:
         where = f"{name}: line {n}"
-        if not isinstance(rec, dict) or not (str(rec.get("text") or "").strip() or rec.get("title")):
+        if not isinstance(rec, dict) or not (_field(rec, "text") or _field(rec, "title")):
             logger.warning("%s has no \"text\" field; skipped", where)
             continue
-        raw = _from_body(rec.get("title"), str(rec.get("text") or ""))
+        raw = _from_body(_field(rec, "title"), _field(rec, "text") or "")
+        if raw is None:
+            logger.warning("%s has no usable text or title; skipped", where)
+            continue
         out.append(
             _article(
                 raw,
-                str(rec.get("id") or f"{Path(name).stem}-{n}"),
-                str(rec.get("source") or name),
-                published=_parse_date(rec.get("published"), where),
-                url=rec.get("url"),
-                category=rec.get("category"),
+                _field(rec, "id") or f"{Path(name).stem}-{n}",
+                _field(rec, "source") or publisher(None, _field(rec, "url")) or Path(name).name,
+                published=_parse_date(_field(rec, "published"), where),
+                url=_field(rec, "url"),
+                category=_field(rec, "category"),
             )
         )
     if not out:
@@ -189,23 +282,40 @@ def parse_json(text: str, name: str) -> list[Article]:
     return out
 
 
+def _is_jsonl(text: str) -> bool:
+    """Does the text start with a complete JSON object on its first line (JSONL)?"""
+    first = text.split("\n", 1)[0]
+    try:
+        return isinstance(json.loads(first), dict)
+    except json.JSONDecodeError:
+        return False
+
+
+def _field(rec: dict, key: str) -> str | None:
+    """A record's field as text: numbers become text, lists and objects are ignored."""
+    value = rec.get(key)
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return str(value).strip() or None
+
+
 def _article(raw: RawArticle, id: str, source: str, **extra) -> Article:
     return Article(id=id, title=raw.title, text=raw.text, source=source, dateline=raw.dateline,
-                   truncated=raw.truncated, **extra)
+                   truncated=raw.truncated, language=language(f"{raw.title or ''}\n{raw.text}"), **extra)
 
 
-def parse_bytes(data: bytes, name: str, suffix: str = "") -> list[Article]:
-    """One input's bytes -> its articles."""
+def parse_bytes(data: bytes, name: str, suffix: str = "", declared: str | None = None,
+                url: str | None = None) -> list[Article]:
+    """One input's bytes -> its articles (declared: the charset an HTTP server gave)."""
     if len(data) > MAX_BYTES:
         raise IngestError(f"{name}: {len(data) // 2**20} MiB is too large (limit {MAX_BYTES // 2**20} MiB); split it.")
     kind = sniff(data, suffix.lower())
     if kind == "html":
-        decode(data, name)  # the same checks for empty and binary input
-        return parse_html(data, name)
+        return parse_html(decode(data, name, declared), name, url)  # decoded with its declared charset
     if kind == "feed":
-        decode(data, name)
-        return parse_feed(data, name)
-    text = decode(data, name)
+        decode(data, name, declared)  # the same checks for empty and binary input
+        return parse_feed(data, name)  # feedparser honours the XML declaration itself
+    text = decode(data, name, declared)
     if kind == "json":
         return parse_json(text, name)
     raws = split_articles(text)
@@ -213,15 +323,23 @@ def parse_bytes(data: bytes, name: str, suffix: str = "") -> list[Article]:
         raise IngestError(f"{name}: no article text found; give a file with at least one article.")
     stem = Path(name).stem if name != STDIN else "stdin"
     return [
-        _article(raw, stem if len(raws) == 1 else f"{stem}-{n}", name)
+        _article(raw, stem if len(raws) == 1 else f"{stem}-{n}", Path(name).name if name != STDIN else "stdin")
         for n, raw in enumerate(raws, 1)
     ]
+
+
+# Files in a news folder that are notes about it, not news.
+NOT_NEWS = re.compile(r"^(?:readme|license|licence|copying|provenance|changelog|changes|notice|authors|contributing)"
+                      r"(?:\.[\w.]+)?$", re.I)
 
 
 def _files(path: Path) -> Iterator[Path]:
     if path.is_dir():
         for p in sorted(path.rglob("*")):
             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts):
+                if NOT_NEWS.match(p.name):
+                    logger.info("%s: skipped (a note about the folder, not news)", p)
+                    continue
                 yield p
     else:
         yield path

@@ -166,7 +166,10 @@ def summary_record(article: Article, summary: Summary) -> dict:
         "title": article.title,
         "source": article.source,
         "headline": summary.headline,
+        "headline_from": summary.headline_from,
+        "headline_sentence": summary.headline_sentence,
         "summary": list(summary.sentences),
+        "language": article.language,
         "model": summary.backend,
         "method": summary.method,
         "truncated": article.truncated,
@@ -174,13 +177,16 @@ def summary_record(article: Article, summary: Summary) -> dict:
 
 
 def _article_record(a: Article) -> dict:
-    return {"id": a.id, "title": a.title, "source": a.source, "url": _safe_url(a.url),
+    return {"id": a.id, "title": a.title, "source": a.source, "url": _safe_url(a.url), "language": a.language,
             "published": a.published.isoformat() if a.published else None, "truncated": a.truncated}
 
 
 def story_record(story: Story) -> dict:
     return {
         "headline": story.summary.headline,
+        "headline_from": story.summary.headline_from,
+        "headline_sentence": story.summary.headline_sentence,
+        "title": story.lead.title,
         "summary": list(story.summary.sentences),
         "section": story.section,
         "model": story.summary.backend,

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 # "ROME –", "FORT PIERCE, Fla. –", "Muscat, Oman –", "WASHINGTON (Reuters) -", "(CNN) --"
 _WORD = r"[A-Z][\w.'’&-]*"
 _DATELINE = re.compile(
-    rf"^\s*(?P<place>{_WORD}(?:\s+{_WORD}){{0,3}}(?:,\s*{_WORD}(?:\s+{_WORD}){{0,2}})?)?"
+    rf"^\s*(?P<place>{_WORD}(?:\s+{_WORD}){{0,3}}(?:,\s*{_WORD}(?:\s+{_WORD}){{0,2}}){{0,2}})?"
     r"\s*(?:\((?P<agency>[A-Za-z][A-Za-z .&]{1,30})\))?"
-    r"\s*(?:--|[–—]|-(?=\s))\s+(?=\S)"
+    r"(?:\s*(?P<dash>--|[–—]|-(?=\s)|:(?=\s))\s*|(?<=\))\s*)(?=\S)"
 )
+# Agency tags that stand before the first word with no dash: "(CNN)President ...", "(CNN Business)A ..."
+_AGENCIES = re.compile(r"^(?:CNN|Reuters|AP|AFP|BBC|Bloomberg|UPI|PTI|IANS|ANI|dpa|EFE|Xinhua|CNN Business|CNN Sport|"
+                       r"CNN Money|Associated Press|AP Photo)$")
 _SEPARATOR = re.compile(r"^\s*(?:-{3,}|\*{3,}|={3,}|_{3,}|\f)\s*$", re.M)
 _HEADING = re.compile(r"^(#{1,2})\s+(\S.*?)\s*#*\s*$")
 _ENDS_SENTENCE = tuple(".!?\"'”’)»…")
@@ -33,20 +36,46 @@ def split_dateline(text: str) -> tuple[str | None, str]:
     m = _DATELINE.match(text)
     if not m:
         return None, text
-    place, agency = m.group("place"), m.group("agency")
+    place, agency, dash = m.group("place"), m.group("agency"), m.group("dash")
+    if dash is None and not (agency and _AGENCIES.match(agency)):
+        return None, text  # no dash: only a known agency tag ends a dateline
+    if dash == ":" and not (place and "," in place):
+        return None, text  # "Washington, DC, United States: ..." yes; "Update: ..." no
     first = place.split()[0].rstrip(".,") if place else ""
+    rest = text[m.end():]
     looks_like_place = bool(place) and (
-        (first.isupper() and len(first) > 1) or "," in place
+        (first.isupper() and len(first) > 1) or "," in place or bool(agency)
+        # "Indianapolis – Several thousand ...", not "Apple – the company – grew"
+        or (dash in ("–", "—", "--") and len(place.split()) <= 3 and rest[:1].isupper())
     )
     if not (looks_like_place or (agency and not place)):
         return None, text
     label = " ".join(p for p in (place, f"({agency})" if agency else None) if p)
-    return label, text[m.end():]
+    return label, rest
 
 
-def is_truncated(text: str) -> bool:
-    """True when the text stops mid-sentence."""
-    return bool(text) and not text.rstrip().endswith(_ENDS_SENTENCE)
+_ELLIPSIS = re.compile(r"(?:\.\.\.|…|\[\s*(?:…|\.\.\.)\s*\]|\[\+\d+ chars\])\W{0,2}$")
+_EXCERPT = re.compile(r"(?:\[\s*(?:…|\.\.\.)\s*\]|\[\+\d+ chars\]|\((?:continued|more)\.{0,3}\))\W{0,2}$", re.I)
+
+
+def is_truncated(text: str, kind: str = "text") -> bool:
+    """True when the text stops mid-sentence.
+
+    A plain-text article is cut off when its last line does not end a sentence. A web page is read
+    whole and ends with page furniture, not prose (clean.py drops it first; an author may end on
+    "…"), so it is cut off only where it says it is an excerpt ("[…]", "[+1200 chars]"). A feed
+    entry is often an excerpt: cut off when it ends in an ellipsis, or its last paragraph is a
+    long sentence that simply stops.
+    """
+    text = text.rstrip()
+    if not text:
+        return False
+    last = text.rsplit("\n", 1)[-1]
+    if kind == "page":
+        return bool(_EXCERPT.search(last))
+    if kind == "feed":
+        return bool(_ELLIPSIS.search(last)) or (len(last.split()) >= 15 and not last.endswith(_ENDS_SENTENCE))
+    return not text.endswith(_ENDS_SENTENCE)
 
 
 def _clean_lines(block: str) -> list[str]:
@@ -63,16 +92,22 @@ def _looks_like_title(line: str, rest: list[str]) -> bool:
     )
 
 
-def make_article(lines: list[str], title: str | None = None) -> RawArticle | None:
-    """Build an article from its non-empty lines (paragraphs); the first may be a title."""
-    lines = list(lines)
+def make_article(lines: list[str], title: str | None = None, kind: str = "text") -> RawArticle | None:
+    """Build an article from its non-empty lines (paragraphs); the first may be a title.
+
+    kind is "text", "page" (a web page's main text) or "feed" (an entry's text): page furniture is
+    dropped from all, and a page's non-sentence trailer too (clean.py).
+    """
+    from .clean import clean_lines
+
+    lines = clean_lines(list(lines), page=kind == "page")
     if title is None and len(lines) > 1 and _looks_like_title(lines[0], lines[1:]):
         title = lines.pop(0)
     if not lines:
         return RawArticle(title, "", None, False) if title else None
     dateline, lines[0] = split_dateline(lines[0])
     text = "\n".join(lines).strip()
-    return RawArticle(title, text, dateline, is_truncated(text))
+    return RawArticle(title, text, dateline, is_truncated(text, kind))
 
 
 def _by_headings(lines: list[str]) -> list[RawArticle] | None:

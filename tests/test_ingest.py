@@ -53,7 +53,6 @@ def test_sniffs_kind_without_suffix():
         (b"", "empty"),
         (b"  \n\n ", "empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary file"),
-        ("Caf\xe9 news".encode("latin-1") + b" and more text here.", "not valid UTF-8"),
         (b"<?xml version='1.0'?><rss><channel><item><title>x</ti", "not a readable RSS/Atom feed"),
         (b"<html><body><nav>Home</nav></body></html>", "no article text found in this HTML page"),
         (b'{"no_text": 1}\n', "no usable records"),
@@ -65,6 +64,30 @@ def test_bad_input_gets_one_line_error_naming_it(data, phrase):
     assert phrase in str(e.value)
     assert str(e.value).startswith("bad-input")
     assert "\n" not in str(e.value)
+
+
+def test_undeclared_latin1_text_is_detected(caplog):
+    caplog.set_level("INFO")
+    data = "Le caf\xe9 de la gare a rouvert apr\xe8s les travaux, a annonc\xe9 la mairie lundi.".encode("cp1252")
+    [a] = parse_bytes(data, "latin.txt", ".txt")
+    assert "café" in a.text and "après" in a.text
+    assert "latin.txt: not UTF-8; read as" in caplog.text
+
+
+def test_declared_feed_encoding_is_honoured():
+    feed = ('<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><title>Jornal</title>'
+            '<item><title>Governo aprova or\xe7amento</title><description>O governo aprovou o or\xe7amento '
+            'para o pr\xf3ximo ano na sess\xe3o de segunda-feira.</description></item></channel></rss>').encode("latin-1")
+    [a] = parse_bytes(feed, "jn.rss", ".rss")
+    assert a.title == "Governo aprova orçamento" and "próximo" in a.text
+    assert a.language == "pt"
+
+
+def test_html_meta_charset_is_honoured():
+    body = "<p>" + " ".join(["Der Stadtrat hat am Montag den Haushalt für das nächste Jahr beschlossen."] * 4) + "</p>"
+    page = f'<html><head><meta charset="iso-8859-1"><title>Haushalt</title></head><body><article>{body}</article></body></html>'
+    [a] = parse_bytes(page.encode("latin-1"), "de.html", ".html")
+    assert "für das nächste" in a.text
 
 
 def test_utf16_with_bom_is_read():

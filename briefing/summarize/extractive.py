@@ -9,7 +9,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..clean import is_boilerplate, is_sentence_line
+from ..compress import Compressor, compressor_present, shared_compressor
 from ..config import Settings
+from ..headline import can_lead, clean_title
 from ..documents import Article, Sentence, Summary
 from ..lexicon import stem, stop_words
 from ..models import ModelSpec, require_present
@@ -22,6 +25,7 @@ logger = logging.getLogger(__name__)
 MIN_WORDS = 5  # shorter "sentences" are captions, bylines and fragments
 MAX_WORDS = 80  # longer ones are run-ons or lists glued together by the segmenter
 REDUNDANT = 0.85  # cosine above which two sentences say the same thing
+SHORT_LEAD = 10  # a lead sentence this short is already a headline: it is not compressed
 _BOILERPLATE = re.compile(
     r"^(?:click here|scroll down|follow (?:us|him|her)|sign up|subscribe|read more|share (?:this|on)|"
     r"image (?:copyright|caption)|media playback|advertisement|all rights reserved|copyright ©|"
@@ -30,51 +34,95 @@ _BOILERPLATE = re.compile(
 )
 
 
-# A headline must stand alone: these openings lean on a sentence the reader has not seen.
-_DEPENDENT = re.compile(
-    r"^(?:however|but|and|or|also|meanwhile|moreover|furthermore|additionally|still|yet|so|thus|hence|"
-    r"therefore|instead|conversely|nevertheless|nonetheless|likewise|similarly|then|later|initially|"
-    r"this|these|those|that|it|its|they|them|their|he|she|his|her|such|there)\b",
-    re.I,
-)
+def is_candidate(sent: Sentence, cut_off: bool = False) -> bool:
+    """Can this sentence stand in a summary? It reads as a sentence: long enough, not a run-on, ends as
+    prose ends (headings, captions and related-story links do not; `cut_off`: the last sentence of an
+    article cut off in the source, which ends where the source stops), and is not page furniture."""
+    text = clean(sent.text)
+    words = len(text.split())
+    return (MIN_WORDS <= words <= MAX_WORDS and (cut_off or is_sentence_line(text)) and not _BOILERPLATE.match(text)
+            and not is_boilerplate(text))
 
 
-def is_candidate(sent: Sentence) -> bool:
-    """Can this sentence stand in a summary?"""
-    words = len(sent.text.split())
-    return MIN_WORDS <= words <= MAX_WORDS and not _BOILERPLATE.match(clean(sent.text))
+def candidates(article: Article, sents: Sequence[Sentence]) -> list[int]:
+    """Indices of the sentences that can stand in a summary."""
+    last = len(sents) - 1
+    return [i for i, s in enumerate(sents) if is_candidate(s, cut_off=article.truncated and i == last)]
 
 
-def assemble(article: Article, sents: Sequence[Sentence], head: int | None, chosen: Sequence[int], backend: str) -> Summary:
-    """A Summary from sentence indices; the article's cut-off ending is marked with an ellipsis."""
+def assemble(article: Article, sents: Sequence[Sentence], head: int | None, chosen: Sequence[int], backend: str,
+             compressor: Compressor | None = None) -> Summary:
+    """A Summary from sentence indices; the article's cut-off ending is marked with an ellipsis.
+
+    The headline is the article's title when it has one; else the sentence `head`, compressed to
+    headline length when a compressor is given and the sentence is long.
+    """
     last = len(sents) - 1
 
     def text(i: int) -> str:
         t = clean(sents[i].text)
         return t + " …" if article.truncated and i == last else t
 
-    if head is None:  # no text, or nothing that reads as a sentence
-        headline = article.title or (text(0) if sents else "")
-        return Summary(article.id, headline, tuple(text(i) for i in range(min(len(sents), 1))), backend)
+    if head is None and sents:  # nothing reads as a sentence: the text's first line stands in
+        head = 0
+        chosen = [0]
     order = sorted(chosen)
-    return Summary(article.id, text(head), tuple(text(i) for i in order), backend, sentence_ids=tuple(order),
-                   headline_id=head)
+    if article.title and article.title.strip():
+        headline = clean_title(article.title, article.source)
+        return Summary(article.id, headline, tuple(text(i) for i in order), backend, sentence_ids=tuple(order),
+                       headline_id=None, headline_from="title")
+    if head is None:
+        return Summary(article.id, "", (), backend)
+    sentence = clean(sents[head].text)
+    headline, made_by, full = sentence, "sentence", None
+    if compressor is not None and len(sentence.split()) > SHORT_LEAD:
+        [c] = compressor.compress([sentence])
+        if c.words >= 3:
+            headline, made_by, full = c.text.rstrip(" .") + (" …" if article.truncated and head == last else ""), \
+                "compressed", text(head)
+    # Under a compressed headline the summary still starts with the whole lead (the headline's sentence);
+    # a headline that is a whole sentence is not repeated (Summary.rest()).
+    return Summary(article.id, headline, tuple(text(i) for i in order), backend, sentence_ids=tuple(order),
+                   headline_id=head, headline_from=made_by, headline_sentence=full)
 
 
-def lead(candidates: Sequence[int], sim: np.ndarray | None, k: int) -> list[int]:
+def lead(candidates: Sequence[int], sim: np.ndarray | None, k: int, texts: Sequence[str] | None = None,
+         skip: int | None = None) -> list[int]:
     """The summary: the first k candidate sentences, skipping any that repeat one already kept.
 
     News is written as an inverted pyramid, and on CNN/DailyMail no centrality weighting we
     measured beat plain lead order (benchmarks/quality.py); the encoder's part is the redundancy check.
+    The first sentence must be able to stand first (headline.can_lead); `skip` is a sentence the
+    headline already says.
     """
     chosen: list[int] = []
     for i in candidates:
         if len(chosen) == k:
             break
+        if i == skip:
+            continue
+        if not chosen and texts is not None and not can_lead(texts[i]):
+            continue
         if sim is not None and any(sim[i, j] > REDUNDANT for j in chosen):
             continue
         chosen.append(i)
+    if not chosen and candidates:  # nothing can stand first: keep lead order after all
+        chosen = [i for i in candidates if i != skip][:k]
     return chosen
+
+
+def headline_sentence(candidates: Sequence[int], texts: Sequence[str], scores: np.ndarray | None = None) -> int | None:
+    """The sentence an untitled article's headline is made from: its lead, unless the lead cannot stand
+    alone; then the first of the next two that can; then the most central one that can."""
+    able = [i for i in candidates if can_lead(texts[i])]
+    if not able:
+        return candidates[0] if candidates else None
+    early = [i for i in able if i in candidates[:3]]
+    if early:
+        return early[0]
+    if scores is None:
+        return able[0]
+    return max(able, key=lambda i: (scores[i], -i))
 
 
 def content_words(text: str) -> list[str]:
@@ -93,8 +141,14 @@ def lexical_centrality(texts: Sequence[str]) -> np.ndarray:
     )
 
 
+TIE = 1e-3  # scores closer than this are a tie: float noise differs between machines and library builds
+
+
 def _ranks(values: np.ndarray) -> np.ndarray:
-    return np.argsort(np.argsort(values, kind="stable"), kind="stable").astype(np.float64)
+    """Competition ranks of values quantised to TIE: equal values share the lower rank, so a near-tie
+    is decided by position (the caller's max() takes the first), never by float noise."""
+    q = np.round(np.asarray(values, dtype=np.float64) / TIE)
+    return np.searchsorted(np.sort(q), q, side="left").astype(np.float64)
 
 
 def score_sentences(emb: np.ndarray, texts: Sequence[str], title: np.ndarray | None = None) -> np.ndarray:
@@ -116,8 +170,10 @@ class CentralitySummarizer:
 
     multi_source = False  # picks sentences of one article: a story's best report
 
-    def __init__(self, encoder: Encoder, name: str, max_sentences: int = 80, max_length: int = SENTENCE_TOKENS):
+    def __init__(self, encoder: Encoder, name: str, max_sentences: int = 80, max_length: int = SENTENCE_TOKENS,
+                 compressor: Compressor | None = None):
         self.encoder = encoder
+        self.compressor = compressor
         self.name = name
         self.max_sentences = max_sentences
         self.max_length = max_length
@@ -139,14 +195,20 @@ class CentralitySummarizer:
         return out
 
     def _one(self, art: Article, sents: Sequence[Sentence], vecs: np.ndarray, k: int) -> Summary:
-        cands = [i for i, s in enumerate(sents) if is_candidate(s)]
+        cands = candidates(art, sents)
         if not cands:
-            return assemble(art, sents, None, [], self.name)
+            return assemble(art, sents, None, [], self.name, self.compressor)
+        texts = [clean(s.text) for s in sents]
         sent_vecs = vecs[: len(sents)]
-        scores = score_sentences(sent_vecs, [clean(s.text) for s in sents], vecs[-1] if art.title else None)
-        standalone = [i for i in cands if not _DEPENDENT.match(clean(sents[i].text))] or cands
-        head = max(standalone, key=lambda i: scores[i])
-        return assemble(art, sents, head, lead(cands, sent_vecs @ sent_vecs.T, k), self.name)
+        sim = sent_vecs @ sent_vecs.T
+        if art.title:
+            # the summary starts with the lead, but not with a sentence that only restates the title
+            title_vec = vecs[-1]
+            echo = [i for i in cands[:1] if float(sent_vecs[i] @ title_vec) > REDUNDANT]
+            return assemble(art, sents, None, lead(cands, sim, k, texts, skip=echo[0] if echo else None),
+                            self.name, self.compressor)
+        head = headline_sentence(cands, texts, score_sentences(sent_vecs, texts))
+        return assemble(art, sents, head, lead(cands, sim, k, texts), self.name, self.compressor)
 
 
 class LeadSummarizer:
@@ -159,8 +221,10 @@ class LeadSummarizer:
         out = []
         for art in articles:
             sents = sentences(art)
-            cands = [i for i, s in enumerate(sents) if is_candidate(s)]
-            out.append(assemble(art, sents, cands[0] if cands else None, lead(cands, None, n_sentences), self.name))
+            cands = candidates(art, sents)
+            texts = [clean(s.text) for s in sents]
+            head = None if art.title else headline_sentence(cands, texts)
+            out.append(assemble(art, sents, head, lead(cands, None, n_sentences, texts), self.name))
             if progress:
                 progress(1)
         return out
@@ -170,7 +234,8 @@ class LeadSummarizer:
 def _extractive(settings: Settings, spec: ModelSpec) -> CentralitySummarizer:
     path = require_present(spec)
     encoder = shared_encoder(path, settings.batch_size, settings.threads)
-    return CentralitySummarizer(encoder, spec.name, settings.max_sentences)
+    compressor = shared_compressor(path, settings.threads) if compressor_present() else None
+    return CentralitySummarizer(encoder, spec.name, settings.max_sentences, compressor=compressor)
 
 
 @register("lead")

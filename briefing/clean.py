@@ -1,0 +1,119 @@
+"""What the web serves around an article, taken off: boilerplate lines, trailers, glued sentences, language.
+
+Web pages and feeds carry more than the story: newsletter prompts, "Related:" links, reprint
+notices, comment counters, credit lines, lists of related headlines. These are recognised line by
+line (a line is a paragraph as the extractor gives it):
+
+- boilerplate: a line that matches a pattern of page furniture (BOILERPLATE below) is dropped
+  wherever it stands;
+- trailer: at the end of a page, the lines that are not sentences (no closing punctuation:
+  related-story headlines, credits, dates, "Comments") are dropped, so a complete page is not
+  mistaken for one cut off mid-sentence.
+
+Language is identified with py3langid (a small offline model), so stages that rely on the
+English-only encoder can leave other languages alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+# Page furniture, matched against a whole line (case-insensitive). Each alternative names a kind of
+# line that is never the story's own text, seen on real pages and feeds.
+BOILERPLATE = re.compile(
+    r"""^\W*(?:
+      (?:click|tap)\ here\b | scroll\ down\b | read\ (?:more|the\ full|next)\b | continue\ reading\b
+    | (?:sign|signing)\ up\b | subscribe\b | thanks\ for\ signing\ up | keep\ an\ eye\ on\ your\ inbox
+    | there\ was\ an\ error\ processing | join\ our\b | get\ (?:access|the\ latest|our)\b | start\ your\ day\ with
+    | follow\ (?:us|him|her|the\ latest|.{0,60}\ on\ (?:facebook|twitter|instagram|x)\b)
+    | share\ (?:this|on|your)\b | please\ share\ your | (?:also\ on|more\ from|more\ on|see\ more|see\ also|also\ read|also\ see|don'?t\ miss|most\ popular|popular\ on|recommended|related(?:\ (?:post|article|story|stories|coverage|content|links?))?|you\ may\ also\ like|you\ might\ also\ like|trending|watch|listen|live|video|photos?|gallery|explore\ further|more\ stories|top\ stories|editor'?s\ picks?)\b\s*[:\-–—|]
+    | (?:also\ on|explore\ further|you\ may\ also\ like|you\ might\ also\ like|related\ (?:articles|stories|posts)|more\ stories|popular\ on\ \S+|don'?t\ miss|see\ more\ photos|advertisement|comments?|tell\ us\ what\ you\ think|leave\ a\ comment)\W*$
+    | this\ copy\ is\ for\ your\ personal | (?:all\ rights\ reserved|copyright\b|©|\(c\)\ \d{4}) | image\ (?:copyright|caption|credit)
+    | (?:main\ )?(?:image|photo|picture|video)\ (?:credit|source|by)\b | media\ playback | filed\ under\b | tags?\s*: | posted\ in\b
+    | (?:sources?|credits?|contributing|photos?|pictures?)\s*:
+    | with\ .{0,30}\ wires\W*$ | (?:additional\ reporting|reporting|writing|editing|compiled)\ by\b | also\ on\ \S+\.\w+
+    | \(.{0,150}\)\W*$
+    | \(?reporting\ by\b | .{0,80}\bcontributed\ (?:reporting|to\ this\ report)\b | published\ by\b | publicado\ por\b
+    | tempo\ de\ leitura | reading\ time\b | \d+\ min(?:ute)?s?\ read\W*$ | last\ (?:updated|modified)\b | (?:updated|published|posted)\s*(?:on\s*)?:
+    | the\ times\ is\ committed\ to\ publishing | we'?d\ like\ to\ hear\ what\ you\ think
+    | if\ you\ buy\ something\ through | this\ (?:article|post|story)\ (?:contains|may\ contain)\ affiliate
+    | the\ views\ and\ opinions\ expressed | the\ opinions\ expressed
+    | \[(?:button|related|embed|caption)\b
+    )""",
+    re.I | re.X,
+)
+# A line that is a list of dates and places (tour dates, event listings), or a byline with a date.
+_LISTING = re.compile(
+    r"""^(?:
+      (?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\ \d{1,2}\s*(?:--|[–—-])\s*\S.*,\s*[A-Z]{2}\W*$
+    | .{0,60}\|\s*.{0,60}\|\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\W*$
+    | \d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*[-–—|].{0,120}$
+    | by\ [A-Z][\w.'-]+(?:\ [A-Z][\w.'-]+){0,3}\W*$
+    )""",
+    re.X,
+)
+_ENDS_SENTENCE = re.compile(r"""[.!?。！？]["'”’」』)\]]*\s*$|…["'”’]?\s*$""")
+TRAILER_WORDS = 40  # a trailer this short is always furniture
+TRAILER_SHARE = 0.25  # ... and a longer one only while it is under a quarter of the page
+_URL_LINE = re.compile(r"^\W*(?:https?://|www\.)\S+\W*$", re.I)
+_GLUED_SENTENCE = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")  # "on Wednesday.The stabbing"
+
+
+def is_boilerplate(line: str) -> bool:
+    """Is this line page furniture rather than the story?"""
+    line = line.strip()
+    return bool(BOILERPLATE.match(line) or _LISTING.match(line) or _URL_LINE.match(line))
+
+
+def is_sentence_line(line: str) -> bool:
+    """Does the line end as prose does (., !, ? with an optional closing quote)?"""
+    return bool(_ENDS_SENTENCE.search(line.strip()))
+
+
+def clean_lines(lines: list[str], page: bool) -> list[str]:
+    """Drop boilerplate lines anywhere, and (for a web page) the non-sentence trailer at the end."""
+    kept = [_unglue(ln) for ln in lines if ln.strip() and not is_boilerplate(ln)]
+    if page:
+        # The trailer: non-sentence lines at the end (related headlines, credits, dates). A long run of
+        # them is the article itself (a list, a table, tour dates the story is about), so it stays.
+        total = sum(len(ln.split()) for ln in kept)
+        end = len(kept)
+        while end > 1 and not is_sentence_line(kept[end - 1]):
+            end -= 1
+        trailer = sum(len(ln.split()) for ln in kept[end:])
+        if trailer <= max(TRAILER_WORDS, TRAILER_SHARE * total):
+            kept = kept[:end]
+        # a paywall stub ("All...") or an orphan short line after the last paragraph
+        while len(kept) > 1 and len(kept[-1].split()) < 4 and kept[-1].rstrip().endswith(("...", "…")):
+            kept.pop()
+    return kept
+
+
+def _unglue(line: str) -> str:
+    return _GLUED_SENTENCE.sub(" ", line)
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def word_count(text: str) -> int:
+    """Words, counting CJK text (written without spaces) at two characters a word."""
+    cjk = len(_CJK.findall(text))
+    return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
+
+
+@functools.lru_cache(maxsize=1)
+def _identifier():
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+
+
+def language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language, or None when the text is too short to tell."""
+    sample = text[:2000]
+    if word_count(sample) < 5:
+        return None
+    lang, prob = _identifier().classify(sample)
+    return lang if prob >= 0.5 else None

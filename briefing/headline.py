@@ -1,0 +1,93 @@
+"""Headlines a reader scans: the publisher's title, cleaned; else a sentence that can stand first.
+
+A title is the best headline there is: it is kept, less the site name a page appends
+(" - Reuters", " | World news | The Guardian") and shouting capitals. Without one, the headline is
+made from the article's lead (headline compression, compress.py), as long as the lead can stand
+first: it must not lean on text the reader has not seen, and must not be a caption, a promo, a
+question, a list or an unattributed quote.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SITE_SEP = re.compile(r"\s+(?:\||–|—|-|::|·|•)\s+")
+_SECTION_WORDS = re.compile(r"\b(?:news|world|politics|business|sport|sports|tech|technology|opinion|us|uk|"
+                            r"entertainment|culture|science|health|latest|breaking|online|today|daily|times|post)\b", re.I)
+
+# Openings that lean on a sentence before: pronouns, "The agency", connectives.
+DEPENDENT = re.compile(
+    r"^(?:however|but|and|or|also|meanwhile|moreover|furthermore|additionally|still|yet|so|thus|hence|"
+    r"therefore|instead|conversely|nevertheless|nonetheless|likewise|similarly|then|later|initially|"
+    r"in addition|as a result|at the same time|closer to home|elsewhere|even so|on the other hand|in turn|"
+    r"this|these|those|that|it|its|it's|they|them|their|he|she|his|her|we|our|such|there|here|"
+    r"the (?:agency|company|firm|group|department|ministry|organisation|organization|move|decision|report|"
+    r"study|statement|announcement|incident|attack|deal|plan|bill|measure|official|spokesman|spokeswoman|"
+    r"spokesperson|man|woman|suspect|player|team|club|country|city|government|court|judge|network|site|"
+    r"service|app|device|program|programme|project|show|film|book|album|latter|former|same)\b)",
+    re.I,
+)
+_CAPTION = re.compile(r"^(?:pictured|above|below|left|right|top|bottom|file photo|photo|image|video|watch|listen|"
+                      r"live|update|updated|breaking|editor'?s note|note)\b\W", re.I)
+_DATE_LIST = re.compile(r"(?:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b.*){3,}", re.I)
+_QUOTE_OPEN = "\"“‘'"
+_SAID = re.compile(r"\b(?:said|says|told|added|according to|wrote|tweeted|asked|explained|stated|insisted)\b", re.I)
+
+
+def can_lead(sentence: str) -> bool:
+    """Can this sentence be a headline or a summary's first sentence?"""
+    s = sentence.strip()
+    if not s or DEPENDENT.match(s) or _CAPTION.match(s):
+        return False
+    if s.endswith(("?", ":", "?\"", "?”")) or _DATE_LIST.search(s):
+        return False
+    if s[0] in _QUOTE_OPEN and not _SAID.search(s):
+        return False  # a quote with no speaker
+    return True
+
+
+def clean_title(title: str, source: str | None = None) -> str:
+    """A page or feed title as a headline: no site suffix, no shouting capitals, no trailing stop."""
+    t = " ".join(title.split())
+    for _ in range(3):  # " | World news | The Guardian": strip suffixes one at a time
+        parts = _SITE_SEP.split(t)
+        if len(parts) < 2:
+            break
+        last = parts[-1]
+        head = t[: t.rfind(last)].rstrip(" |–—-:·•")
+        if len(head.split()) < 3:
+            break
+        if _is_site(last, source):
+            t = head
+            continue
+        break
+    letters = [c for c in t if c.isalpha()]
+    if len(t.split()) > 3 and letters and sum(c.isupper() for c in letters) / len(letters) > 0.7:
+        t = _sentence_case(t)
+    return t.rstrip(" .")
+
+
+def _is_site(part: str, source: str | None) -> bool:
+    words = part.split()
+    if not words or len(words) > 5:
+        return False
+    squashed = re.sub(r"\W", "", part.lower())
+    if source and (squashed in re.sub(r"\W", "", source.lower()) or re.sub(r"\W", "", source.lower()) in squashed):
+        return True
+    if re.search(r"\.\w{2,4}$", part):  # "CNN.com", "rt.com"
+        return True
+    if _SECTION_WORDS.search(part) and all(w[0].isupper() or not w[0].isalpha() for w in words):
+        return True
+    return False
+
+
+def _sentence_case(text: str) -> str:
+    words = text.split()
+    out = []
+    for n, w in enumerate(words):
+        core = re.sub(r"\W", "", w)
+        # short all-capital words are likely acronyms (NASA, UN, EU); longer ones are shouting
+        keep = core.isupper() and len(core) <= 4
+        lw = w if keep else w.lower()
+        out.append(lw[:1].upper() + lw[1:] if n == 0 else lw)
+    return " ".join(out)

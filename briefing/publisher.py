@@ -1,0 +1,56 @@
+"""Source names a reader recognises: the publisher, not a feed's channel title or a file path."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+_FEED_WORDS = re.compile(r"\b(?:rss|atom|feeds?|channel|xml|mrss(?:-\w+)?|podcasts?)\b", re.I)
+_SEPARATORS = re.compile(r"\s+(?:>|»|\||-|–|—|::|:|//|/)\s+|\s*>\s*")
+_BAD_NAME = re.compile(r"copyright|©|^\W*$|_|^https?://|^www\.|\.(?:html?|php|aspx?)$", re.I)
+
+
+def domain(url: str | None) -> str | None:
+    """'https://www.hawaiinewsnow.com/2019/x' -> 'hawaiinewsnow.com'."""
+    if not url or not re.match(r"^https?://", url, re.I):
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    host = re.sub(r"^(?:www\d*|m|amp|mobile|edition|rss|feeds?)\.", "", host)
+    return host or None
+
+
+def _usable(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = " ".join(name.split()).strip(" -|:")
+    if len(name) < 3 or _BAD_NAME.search(name) or len(name.split()) > 8:
+        return None
+    if name.islower() and len(name) <= 3:  # "nj": a sitename taken from a URL fragment
+        return None
+    return name
+
+
+def publisher(sitename: str | None, url: str | None) -> str | None:
+    """A web page's publisher: og:site_name / JSON-LD publisher when it reads as a name, else the domain."""
+    name = _usable(sitename)
+    if name and _SEPARATORS.search(name):
+        name = _usable(_SEPARATORS.split(name)[0])
+    return name or domain(url)
+
+
+def feed_publisher(title: str | None, link: str | None) -> str | None:
+    """A feed's publisher from its channel title ("NYT > World News" -> "NYT", "CNN.com - RSS Channel -
+    World" -> "CNN.com"), with feed words and sections dropped; else the domain of its link."""
+    title = " ".join((title or "").split())
+    parts = [p.strip() for p in _SEPARATORS.split(title) if p and p.strip()]
+    parts = [p for p in parts if not _FEED_WORDS.search(p)] or [_FEED_WORDS.sub("", p).strip() for p in parts]
+    parts = [p for p in (_usable(p) for p in parts) if p]
+    site = domain(link)
+    if site and parts:
+        stem = site.split(".")[0].replace("-", "")
+        for p in parts:  # the part that names the site ("elmundo" in "Portada // elmundo")
+            if stem and stem in p.lower().replace(" ", "").replace("-", ""):
+                return p
+    if parts:
+        return parts[0]
+    return site
