@@ -40,6 +40,8 @@ BOILERPLATE = re.compile(
     | if\ you\ buy\ something\ through | this\ (?:article|post|story)\ (?:contains|may\ contain)\ affiliate
     | the\ views\ and\ opinions\ expressed | the\ opinions\ expressed
     | \[(?:button|related|embed|caption)\b
+    | .{0,60}\b(?:comments?|comentários|comentarios|kommentare|commentaires)\b.{0,160}\b(?:moderat|approv|aprovad|policy|guidelines|política|richtlinien)
+    | .{0,80}\b(?:click|tap|view|read|see|find|watch|listen|download|sign\ up|subscribe|register)\b.{0,80}\bhere\W*$
     )""",
     re.I | re.X,
 )
@@ -50,6 +52,7 @@ _LISTING = re.compile(
     | .{0,60}\|\s*.{0,60}\|\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\W*$
     | \d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*[-–—|].{0,120}$
     | by\ [A-Z][\w.'-]+(?:\ [A-Z][\w.'-]+){0,3}\W*$
+    | (?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d\d\b)(?:\S+\s+){0,11}\S+\W*$
     )""",
     re.X,
 )
@@ -60,10 +63,17 @@ _URL_LINE = re.compile(r"^\W*(?:https?://|www\.)\S+\W*$", re.I)
 _GLUED_SENTENCE = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")  # "on Wednesday.The stabbing"
 
 
+# A photo caption ends with its credit after the last full stop: "... in New York. Reuters",
+# "... on Monday. AP Photo/Jane Doe", "... at the summit. Getty Images".
+_CAPTION_CREDIT = re.compile(r"[.!?]\s+(?:(?:AP|AFP|EPA|Reuters|Getty|Shutterstock|Bloomberg|PA|Xinhua|Alamy|"
+                             r"Associated Press|File|Courtesy|Photo|Image|Credit)\b[\w ./&-]{0,40}|[A-Z][\w.-]+/[A-Z][\w .-]+)$")
+
+
 def is_boilerplate(line: str) -> bool:
     """Is this line page furniture rather than the story?"""
     line = line.strip()
-    return bool(BOILERPLATE.match(line) or _LISTING.match(line) or _URL_LINE.match(line))
+    return bool(BOILERPLATE.match(line) or _LISTING.match(line) or _URL_LINE.match(line)
+                or _CAPTION_CREDIT.search(line))
 
 
 def is_sentence_line(line: str) -> bool:
@@ -73,7 +83,7 @@ def is_sentence_line(line: str) -> bool:
 
 def clean_lines(lines: list[str], page: bool) -> list[str]:
     """Drop boilerplate lines anywhere, and (for a web page) the non-sentence trailer at the end."""
-    kept = [_unglue(ln) for ln in lines if ln.strip() and not is_boilerplate(ln)]
+    kept = [u for u in (_unglue(ln) for ln in lines) if u and not is_boilerplate(u)]
     if page:
         # The trailer: non-sentence lines at the end (related headlines, credits, dates). A long run of
         # them is the article itself (a list, a table, tour dates the story is about), so it stays.
@@ -90,7 +100,21 @@ def clean_lines(lines: list[str], page: bool) -> list[str]:
     return kept
 
 
+_LEADING_RULES = re.compile(r"^(?:[|•·]\s*)+")
+_INLINE_BYLINE = re.compile(
+    r"^by [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+    r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4}\s+)(?=[A-Z])")
+
+
+_DATE_STAMP = re.compile(
+    r"^(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})"
+    r"\s*[-–—|,]?\s*(?:\d{1,2}:\d{2}\s*(?:[AaPp]\.?[Mm]\.?\w{0,3})?\s*)?(?:[\w.]+\s*[-–—|]\s+)?(?=[A-Z])")
+
+
 def _unglue(line: str) -> str:
+    line = _LEADING_RULES.sub("", line.strip())  # table rules left by the extractor: "|  | Text"
+    line = _INLINE_BYLINE.sub("", line)
+    line = _DATE_STAMP.sub("", line)  # "November 20, 2019 - 11:28 AMT PanARMENIAN.Net - Verified video ..."  # "by Jeff Foust Monday, November 18, 2019 Earlier this month, ..."
     return _GLUED_SENTENCE.sub(" ", line)
 
 

@@ -15,6 +15,13 @@ _SITE_SEP = re.compile(r"\s+(?:\||–|—|-|::|·|•)\s+")
 _SECTION_WORDS = re.compile(r"\b(?:news|world|politics|business|sport|sports|tech|technology|opinion|us|uk|"
                             r"entertainment|culture|science|health|latest|breaking|online|today|daily|times|post)\b", re.I)
 
+_AGENCIES = re.compile(r"^(?:Reuters|AP|AFP|BBC(?: News)?|CNN|Bloomberg|Associated Press|Al Jazeera|NPR|UPI|"
+                       r"The (?:Guardian|Independent|Telegraph|Times|New York Times|Washington Post)|"
+                       r"Fox News|NBC News|CBS News|ABC News|Sky News|Euronews|DW|France 24|Xinhua|PTI|ANI)$")
+_LABELS = re.compile(r"^(?:opinion|analysis|comment|commentary|editorial|review|explainer|exclusive|breaking|"
+                     r"watch|video|live|podcast|sponsored|feature|interview|op-ed|letters?|photos?|gallery|"
+                     r"world|politics|business|tech|technology|science|health|sport|sports|culture|news)$", re.I)
+
 # Openings that lean on a sentence before: pronouns, "The agency", connectives.
 DEPENDENT = re.compile(
     r"^(?:however|but|and|or|also|meanwhile|moreover|furthermore|additionally|still|yet|so|thus|hence|"
@@ -46,7 +53,7 @@ def can_lead(sentence: str) -> bool:
     return True
 
 
-def clean_title(title: str, source: str | None = None) -> str:
+def clean_title(title: str, source: str | None = None, text: str = "") -> str:
     """A page or feed title as a headline: no site suffix, no shouting capitals, no trailing stop."""
     t = " ".join(title.split())
     for _ in range(3):  # " | World news | The Guardian": strip suffixes one at a time
@@ -61,9 +68,12 @@ def clean_title(title: str, source: str | None = None) -> str:
             t = head
             continue
         break
+    m = re.match(r"^([^|:]{2,25})\s*[|:]\s+(?=\S)", t)  # a section label in front: "Opinion | ...", "Analysis: ..."
+    if m and len(m.group(1).split()) <= 2 and _LABELS.match(m.group(1).strip()):
+        t = t[m.end():]
     letters = [c for c in t if c.isalpha()]
     if len(t.split()) > 3 and letters and sum(c.isupper() for c in letters) / len(letters) > 0.7:
-        t = _sentence_case(t)
+        t = _sentence_case(t, text)
     return t.rstrip(" .")
 
 
@@ -74,20 +84,21 @@ def _is_site(part: str, source: str | None) -> bool:
     squashed = re.sub(r"\W", "", part.lower())
     if source and (squashed in re.sub(r"\W", "", source.lower()) or re.sub(r"\W", "", source.lower()) in squashed):
         return True
-    if re.search(r"\.\w{2,4}$", part):  # "CNN.com", "rt.com"
+    if re.search(r"\.\w{2,4}$", part) or _AGENCIES.match(part):  # "CNN.com", "rt.com", "Reuters"
         return True
     if _SECTION_WORDS.search(part) and all(w[0].isupper() or not w[0].isalpha() for w in words):
         return True
     return False
 
 
-def _sentence_case(text: str) -> str:
-    words = text.split()
+def _sentence_case(title: str, text: str) -> str:
+    words = title.split()
+    acronyms = set(re.findall(r"\b[A-Z][A-Z0-9&]{1,5}\b", text))  # written in capitals in the article too
     out = []
     for n, w in enumerate(words):
         core = re.sub(r"\W", "", w)
-        # short all-capital words are likely acronyms (NASA, UN, EU); longer ones are shouting
-        keep = core.isupper() and len(core) <= 4
+        # an acronym the article also writes in capitals (NASA, UN) stays; shouting goes
+        keep = core.isupper() and (core in acronyms or (not text and len(core) <= 3))
         lw = w if keep else w.lower()
         out.append(lw[:1].upper() + lw[1:] if n == 0 else lw)
     return " ".join(out)

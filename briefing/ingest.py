@@ -161,13 +161,40 @@ def parse_html(data: bytes | str, name: str, url: str | None = None) -> list[Art
     text = (doc.text or "") if doc else ""
     if word_count(text) < MIN_HTML_WORDS:
         raise IngestError(f"{name}: no article text found in this HTML page; give the article's own page.")
-    raw = _from_body(doc.title, text, kind="page")
+    raw = _from_body(doc.title, _without_standfirst(text, doc.title, doc.description), kind="page")
     if raw is None or not raw.text:
         raise IngestError(f"{name}: no article text found in this HTML page; give the article's own page.")
     published = _parse_date(doc.date, name) if doc.date else None
     page_url = doc.url or url
     source = publisher(doc.sitename, page_url) or Path(name).name
     return [_article(raw, f"{Path(name).stem}", source, published=published, url=page_url)]
+
+
+def _without_standfirst(text: str, title: str | None, description: str | None) -> str:
+    """The page's text less its standfirst: the page description (og:description) standing as a paragraph
+    right under the title, or repeated before the body that says it again. It is the publisher's own teaser,
+    not the story's text, and a summary built on it would repeat the headline."""
+    lines = [re.sub(r"^(?:[|•·]\s*)+", "", ln.strip()) for ln in text.split("\n")]
+    lines = [ln for ln in lines if ln]
+    squashed_title = _squash(title or "")
+    at = 0
+    if lines and squashed_title:
+        first = _squash(lines[0])
+        if first and (first == squashed_title or (len(first) > 15 and first in squashed_title)):
+            at = 1  # the page's own heading ("Is Football Violence a Crime?" under "Opinion | Is ...")
+        elif title and lines[0].startswith(title.strip()) and len(lines[0]) > len(title.strip()) + 20:
+            lines[0] = lines[0][len(title.strip()):].strip()  # the heading run into the first paragraph
+    desc = _squash((description or "").rstrip(" .…"))[:120]
+    if at >= len(lines) or len(desc) < 40:
+        return "\n".join(lines)
+    first = _squash(lines[at])
+    if not (first.startswith(desc) or desc.startswith(first[:120])):
+        return "\n".join(lines)
+    words = set(first.split())
+    later = any(len(words & set(_squash(ln).split())) >= 0.7 * len(words) for ln in lines[at + 1 :])
+    if at == 1 or later:
+        return "\n".join(lines[:at] + lines[at + 1 :])
+    return "\n".join(lines)
 
 
 def _media_texts(data: bytes) -> set[str]:

@@ -27,6 +27,13 @@ from .summarize.encoder import SENTENCE_TOKENS, default_encoder
 
 logger = logging.getLogger(__name__)
 FALLBACK_SECTION = "News"  # where stories go when no encoder is installed and no category fits
+OTHER_LANGUAGES = "Other languages"  # stories the English-only encoder cannot read, without a feed category
+ENCODER_LANGUAGES = frozenset({"en"})  # what all-MiniLM-L6-v2 was trained on
+
+
+def readable(article: Article) -> bool:
+    """Can the encoder judge this article's meaning? English, or too short to tell (a title-only item)."""
+    return article.language is None or article.language in ENCODER_LANGUAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +106,29 @@ def group_stories(articles: Sequence[Article], settings: Settings,
         vecs = encoder.encode([t for ts in texts for t in ts], max_length=SENTENCE_TOKENS)
         cuts = np.cumsum([len(ts) for ts in texts])[:-1]
         blocks = np.split(vecs, cuts)
+    sim = coverage(blocks) if blocks else None
+    if sim is not None:
+        # Other languages are never merged by meaning (the encoder reads English); copies still are.
+        foreign = np.array([not readable(a) for a in articles])
+        if foreign.any():
+            logger.info("%d articles not in English: grouped only with their copies, sectioned by feed category",
+                        int(foreign.sum()))
+            for i in np.flatnonzero(foreign):
+                logger.debug("  %s (%s)", articles[i].id, articles[i].language)
+            sim[foreign, :] = 0.0
+            sim[:, foreign] = 0.0
+            np.fill_diagonal(sim, 1.0)
     groups = []
-    for g in cluster(articles, coverage(blocks) if blocks else None):
+    for g in cluster(articles, sim):
         best = g[best_article([articles[i] for i in g])]
         groups.append([best] + [i for i in g if i != best])
     names = list(settings.sections)
     chosen: list[str | None] = [
         next((s for s in (from_category(articles[i].category, names) for i in g) if s), None) for g in groups
     ]
+    for k, g in enumerate(groups):
+        if chosen[k] is None and not any(readable(articles[i]) for i in g):
+            chosen[k] = OTHER_LANGUAGES
     need = [k for k, s in enumerate(chosen) if s is None]
     if need and blocks:
         phrases = descriptions(names, settings.section_descriptions)

@@ -9,7 +9,9 @@ from collections.abc import Sequence
 
 from .documents import Article, Briefing, Story, Summary
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+# What Python-Markdown unescapes (its ESCAPED_CHARS): escaping anything else ("|", "~") would leave a
+# visible backslash in the HTML. "<" and ">" become entities instead (no raw HTML from article text).
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!])")
 
 CSS = """
 :root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fdfdfc; --muted: #62625f; --rule: #e3e2de; --accent: #1f5fbf; }
@@ -33,7 +35,8 @@ nav.toc li { margin: 0; }
 
 def md_escape(text: str) -> str:
     """Article text as literal Markdown: no markup, links or raw HTML can come from it."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -52,7 +55,9 @@ def source_line(article: Article) -> str:
     if article.dateline:
         parts.append(md_escape(article.dateline))
     if article.published:
-        parts.append(article.published.strftime("%Y-%m-%d %H:%M %Z").strip())
+        p = article.published
+        date_only = (p.hour, p.minute, p.second) == (0, 0, 0)  # a date without a time: no "00:00 UTC"
+        parts.append(p.strftime("%Y-%m-%d" if date_only else "%Y-%m-%d %H:%M %Z").strip())
     if article.truncated:
         parts.append("cut off in the source")
     return " · ".join(parts)

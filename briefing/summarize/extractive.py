@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..clean import is_boilerplate, is_sentence_line
+from ..clean import is_boilerplate, is_sentence_line, word_count
 from ..compress import Compressor, compressor_present, shared_compressor
 from ..config import Settings
 from ..headline import can_lead, clean_title
@@ -39,7 +39,7 @@ def is_candidate(sent: Sentence, cut_off: bool = False) -> bool:
     prose ends (headings, captions and related-story links do not; `cut_off`: the last sentence of an
     article cut off in the source, which ends where the source stops), and is not page furniture."""
     text = clean(sent.text)
-    words = len(text.split())
+    words = word_count(text)
     return (MIN_WORDS <= words <= MAX_WORDS and (cut_off or is_sentence_line(text)) and not _BOILERPLATE.match(text)
             and not is_boilerplate(text))
 
@@ -63,16 +63,17 @@ def assemble(article: Article, sents: Sequence[Sentence], head: int | None, chos
         t = clean(sents[i].text)
         return t + " …" if article.truncated and i == last else t
 
-    if head is None and sents:  # nothing reads as a sentence: the text's first line stands in
-        head = 0
-        chosen = [0]
+    if not chosen and sents:  # nothing reads as a sentence: the text's first line stands in
+        head = 0 if head is None else head
+        chosen = [head]
     order = sorted(chosen)
     if article.title and article.title.strip():
-        headline = clean_title(article.title, article.source)
+        headline = clean_title(article.title, article.source, article.text)
         return Summary(article.id, headline, tuple(text(i) for i in order), backend, sentence_ids=tuple(order),
                        headline_id=None, headline_from="title")
     if head is None:
         return Summary(article.id, "", (), backend)
+
     sentence = clean(sents[head].text)
     headline, made_by, full = sentence, "sentence", None
     if compressor is not None and len(sentence.split()) > SHORT_LEAD:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..documents import Article, Summary
+from ..headline import clean_title
 from ..errors import ModelError
 from ..models import ModelSpec, require_present
 from ..segment import make_segments, split_sentences
@@ -271,8 +272,11 @@ class GenerativeSummarizer:
                 break
             kept.append(s)
             words += n
+        if art.title and art.title.strip():  # the publisher's title is the best headline there is
+            return Summary(art.id, clean_title(art.title, art.source, art.text), tuple(kept), self.name,
+                           method="generated", headline_from="title")
         return Summary(art.id, _headline(kept[0], self.settings.headline_words), tuple(kept), self.name,
-                       method="generated")
+                       method="generated", headline_from="generated")
 
     # -- the Summarizer interface --------------------------------------------------------------
 
@@ -286,7 +290,8 @@ class GenerativeSummarizer:
         for i, out in zip(todo, outputs):
             summary = self._clean(articles[i], out, n_sentences)
             if summary is not None and self.settings.guard:
-                bad = unsupported(" ".join((summary.headline,) + summary.sentences), _source(articles[i]))
+                said = summary.sentences if summary.headline_from == "title" else (summary.headline,) + summary.sentences
+                bad = unsupported(" ".join(said), _source(articles[i]))
                 if bad:
                     logger.info("%s: generated text names %s, not in the article; using the extractive summary",
                                 articles[i].id, ", ".join(sorted(set(bad))[:5]))
