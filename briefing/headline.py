@@ -48,8 +48,11 @@ def can_lead(sentence: str) -> bool:
         return False
     if s.endswith(("?", ":", "?\"", "?”")) or _DATE_LIST.search(s):
         return False
-    if s[0] in _QUOTE_OPEN and not _SAID.search(s):
-        return False  # a quote with no speaker
+    if s[0] in _QUOTE_OPEN:
+        close = max(s.rfind(q) for q in "\"”’'")
+        after = s[close + 1 :] if close > 0 else ""
+        if len(re.findall(r"\w+", after)) < 2 and not _SAID.search(s):
+            return False  # a quote with no speaker
     return True
 
 

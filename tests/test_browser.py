@@ -7,6 +7,7 @@ does log an error and does make a request proves the checks can fail.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -18,6 +19,9 @@ from briefing.render import to_html
 from test_render import sample_briefing
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+if CHROMIUM is None and os.environ.get("CI"):
+    # .ci/run installs Chromium: in CI a missing browser is a failure, not a skip
+    raise RuntimeError("Chromium is not installed; .ci/run must install Debian's chromium for the browser tests")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)")
 # Chromium's own background services, not requests the page makes.
 BROWSER_HOSTS = re.compile(r"^https?://([a-z0-9-]+\.)*(google\.com|googleapis\.com|gstatic\.com|gvt1\.com)(/|$)")
