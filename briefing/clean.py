@@ -111,7 +111,21 @@ _DATE_STAMP = re.compile(
     r"\s*[-–—|,]?\s*(?:\d{1,2}:\d{2}\s*(?:[AaPp]\.?[Mm]\.?\w{0,3})?\s*)?(?:[\w.]+\s*[-–—|]\s+)?(?=[A-Z])")
 
 
+_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,5}|#x[0-9a-fA-F]{2,4});")
+_BARE_ENTITY = re.compile(r"(?<![&\w])#(\d{2,4});")  # "&#39;" that lost its "&" on the way: "this year #39;s"
+_TAG = re.compile(r"<(?:a|/a|b|/b|i|/i|em|/em|strong|/strong|span|/span|font|/font)\b[^<>]{0,300}>", re.I)
+
+
 def _unglue(line: str) -> str:
+    if "&" in line or "#" in line:  # HTML entities left in text ("AT&amp;T", "&lt;A HREF=...&gt;")
+        import html
+
+        line = _BARE_ENTITY.sub(lambda m: chr(int(m.group(1))) if int(m.group(1)) < 0x110000 else m.group(), line)
+        line = re.sub(r"(?<=\w) '(?=(?:s|t|re|ve|ll|d)\b)", "'", line)  # "this year 's" -> "this year's"
+        if _ENTITY.search(line):
+            line = html.unescape(line)
+    if "<" in line:
+        line = _TAG.sub("", line)  # inline markup that came through as text
     line = _LEADING_RULES.sub("", line.strip())  # table rules left by the extractor: "|  | Text"
     line = _INLINE_BYLINE.sub("", line)
     line = _DATE_STAMP.sub("", line)  # "November 20, 2019 - 11:28 AMT PanARMENIAN.Net - Verified video ..."  # "by Jeff Foust Monday, November 18, 2019 Earlier this month, ..."

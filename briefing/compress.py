@@ -125,8 +125,19 @@ def decode(text: str, toks: list[re.Match], probs: np.ndarray, min_words: int = 
     kept = sorted(k for u in keep for k in units[u])
     kept = _trim(toks, kept)
     spans = [toks[k].span() for k in kept]
-    out = join(text, spans)
+    out = _articles(join(text, spans))
+    out = out[:1].upper() + out[1:]
     return Compression(out, tuple(kept), sum(1 for k in kept if toks[k].group()[0].isalnum()))
+
+
+def _articles(text: str) -> str:
+    """'a' or 'an' as the next kept word needs ("a Australian airport" -> "an Australian airport")."""
+    def fix(m: re.Match) -> str:
+        art, word = m.group(1), m.group(2)
+        vowel = word.lower().startswith(("hour", "honest", "honor", "honour", "heir")) or word[0].lower() in "aeio" or (word[0].lower() == "u" and not word.lower().startswith(("uni", "use", "usu", "eu")))
+        want = ("an" if vowel else "a")
+        return (want.capitalize() if art[0].isupper() else want) + " " + word
+    return re.sub(r"\b([Aa]n?) ([A-Za-z]\w*)", fix, text)
 
 
 def _trim(toks: list[re.Match], kept: list[int]) -> list[int]:
@@ -142,6 +153,8 @@ def _trim(toks: list[re.Match], kept: list[int]) -> list[int]:
     cleaned = []
     for pos, k in enumerate(kept):
         t = toks[k].group()
+        if t == "." and 0 < pos < len(kept) - 1 and kept[pos - 1] != k - 1:
+            continue  # a full stop stranded mid-headline by a deletion ("CVS Corp. . reported")
         if t in ",;:" and (pos + 1 == len(kept) or kept[pos + 1] != k + 1 or (pos > 0 and kept[pos - 1] != k - 1)):
             continue
         cleaned.append(k)

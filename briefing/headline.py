@@ -31,7 +31,7 @@ DEPENDENT = re.compile(
     r"the (?:agency|company|firm|group|department|ministry|organisation|organization|move|decision|report|"
     r"study|statement|announcement|incident|attack|deal|plan|bill|measure|official|spokesman|spokeswoman|"
     r"spokesperson|man|woman|suspect|player|team|club|country|city|government|court|judge|network|site|"
-    r"service|app|device|program|programme|project|show|film|book|album|latter|former|same)\b)",
+    r"service|app|device|program|programme|project|show|film|book|album|latter|former|same))\b",
     re.I,
 )
 _CAPTION = re.compile(r"^(?:pictured|above|below|left|right|top|bottom|file photo|photo|image|video|watch|listen|"

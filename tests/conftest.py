@@ -49,6 +49,14 @@ def make_article(*paragraphs: str, id: str = "a1", title: str | None = None, **k
     return Article(id=id, title=title, text="\n".join(paragraphs), source=kw.pop("source", "test"), **kw)
 
 
+def deleted_from(short: str, text: str) -> bool:
+    """Is `short` made of `text`'s words, in order, with some deleted (a compression)?"""
+    import re
+
+    words = iter(w.lower() for w in re.findall(r"\w+", text))
+    return all(any(w == x for x in words) for w in (w.lower() for w in re.findall(r"\w+", short)))
+
+
 class EchoSummarizer:
     """A stand-in backend: the first sentence is the headline, the first n the summary."""
 

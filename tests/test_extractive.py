@@ -67,7 +67,7 @@ def test_minilm_on_seeds_matches_golden(minilm):
     """The bundled encoder, for real: headline and summary choices on the sample file."""
     arts, _ = read_inputs([ROOT / "seeds"])
     got = [
-        {"id": a.id, "headline": s.headline, "summary_ids": list(s.sentence_ids)}
+        {"id": a.id, "headline": s.headline, "headline_from": s.headline_from, "summary_ids": list(s.sentence_ids)}
         for a, s in zip(arts, minilm.summarize(arts, 3))
     ]
     golden = GOLDEN / "seeds-minilm.json"

@@ -106,4 +106,14 @@ def test_index_lists_briefings_newest_first(tmp_path):
 
 
 def test_md_escape():
-    assert md_escape("a*b_c [x](y) <i>") == r"a\*b\_c \[x\]\(y\) \<i\>"
+    assert md_escape("a*b_c [x](y) <i>") == r"a\*b\_c \[x\]\(y\) &lt;i&gt;"
+
+
+def test_escaped_text_reads_as_written_in_html():
+    """What Python-Markdown does not unescape is not escaped: no stray backslashes on the page."""
+    import markdown
+
+    text = "A | B ~ C <script>alert(1)</script> [x](javascript:y) *bold* 50% #1 (AP) 3.5!"
+    html = markdown.markdown(f"- **{md_escape(text)}**")
+    assert "\\" not in html and "<script>" not in html and "href" not in html
+    assert "A | B ~ C &lt;script&gt;alert(1)&lt;/script&gt; [x](javascript:y) *bold* 50% #1 (AP) 3.5!" in html
