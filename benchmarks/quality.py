@@ -93,7 +93,8 @@ def main() -> int:
         outputs: dict[str, list[list[str]]] = {f"{summarizer.name}": [], f"lead-{k}": [], "textrank": [], "lexrank": []}
         for art, summ in zip(arts, ours):
             sents = [clean(s.text) for s in sentences(art) if is_candidate(s)] or [art.text]
-            outputs[summarizer.name].append([summ.headline] if k == 1 else list(summ.sentences[:k]))
+            outputs[summarizer.name].append(list(summ.sentences[:k]))
+            outputs.setdefault(f"{summarizer.name} headline", []).append([summ.headline])
             outputs[f"lead-{k}"].append(sents[:k])
             outputs["textrank"].append(sumy_pick("textrank", sents, k))
             outputs["lexrank"].append(sumy_pick("lexrank", sents, k))

@@ -22,11 +22,16 @@ _LABELS = re.compile(r"^(?:opinion|analysis|comment|commentary|editorial|review|
                      r"watch|video|live|podcast|sponsored|feature|interview|op-ed|letters?|photos?|gallery|"
                      r"world|politics|business|tech|technology|science|health|sport|sports|culture|news)$", re.I)
 
-# Openings that lean on a sentence before: pronouns, "The agency", connectives.
-DEPENDENT = re.compile(
+# Openings that lean on a sentence before: connectives (never a first sentence), and pronouns or
+# "The agency" (which in an article's very first sentence point forward: "They may not be aliens, but ...").
+CONNECTIVE = re.compile(
     r"^(?:however|but|and|or|also|meanwhile|moreover|furthermore|additionally|still|yet|so|thus|hence|"
     r"therefore|instead|conversely|nevertheless|nonetheless|likewise|similarly|then|later|initially|"
-    r"in addition|as a result|at the same time|closer to home|elsewhere|even so|on the other hand|in turn|"
+    r"in addition|as a result|at the same time|closer to home|elsewhere|even so|on the other hand|in turn)\b",
+    re.I,
+)
+DEPENDENT = re.compile(
+    r"^(?:"
     r"this|these|those|that|it|its|it's|they|them|their|he|she|his|her|we|our|such|there|here|"
     r"the (?:agency|company|firm|group|department|ministry|organisation|organization|move|decision|report|"
     r"study|statement|announcement|incident|attack|deal|plan|bill|measure|official|spokesman|spokeswoman|"
@@ -41,10 +46,11 @@ _QUOTE_OPEN = "\"“‘'"
 _SAID = re.compile(r"\b(?:said|says|told|added|according to|wrote|tweeted|asked|explained|stated|insisted)\b", re.I)
 
 
-def can_lead(sentence: str) -> bool:
-    """Can this sentence be a headline or a summary's first sentence?"""
+def can_lead(sentence: str, first: bool = False) -> bool:
+    """Can this sentence be a headline or a summary's first sentence? `first`: it opens the article, so a
+    pronoun in it cannot lean on anything before."""
     s = sentence.strip()
-    if not s or DEPENDENT.match(s) or _CAPTION.match(s):
+    if not s or CONNECTIVE.match(s) or (not first and DEPENDENT.match(s)) or _CAPTION.match(s):
         return False
     if s.endswith(("?", ":", "?\"", "?”")) or _DATE_LIST.search(s):
         return False
