@@ -19,8 +19,10 @@ Both thresholds come from benchmarks/clustering.py (see the README for the figur
 
 from __future__ import annotations
 
+import math
 import re
 import zlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -33,6 +35,8 @@ from .documents import Article
 # (benchmarks/clustering.py --tune: F1 0.983 there at 0.54; recall falls fast above 0.55
 # because CNN/DM's own highlights, a report of the event in other words, cover ~0.55-0.65).
 SAME_STORY = 0.54
+SAME_EVENT = 0.44  # event_similarity(): the first 0.02 step with pairwise precision >= 0.95 on ECB+ dev (README)
+DAY_PENALTY = 0.05  # per day apart beyond the first, subtracted from event_similarity()
 NEAR_COPY = 0.5  # Jaccard of word 5-gram shingles for copies of one text
 SHINGLE = 5
 CHUNK = 2048  # sentences compared at a time: memory stays at CHUNK x all sentences
@@ -88,6 +92,69 @@ def coverage(blocks: Sequence[np.ndarray]) -> np.ndarray:
         told[a:b] = np.add.reduceat(best, starts[a:b] - lo, axis=0) / lens[a:b, None]
         a = b
     sim = np.maximum(told, told.T)
+    np.fill_diagonal(sim, 1.0)
+    return sim
+
+
+_NAME = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*\d|\d")
+COMMON_EVIDENCE = 50  # a name in more articles than this tells no event apart
+
+
+def names(article: Article, stop: frozenset[str]) -> Counter:
+    """The evidence readers use to tell one event from another of the same kind: the names (capitalised
+    words not opening a sentence) and numbers in the title and text, lower-cased."""
+    from .segment import sentences
+
+    out: Counter = Counter()
+    lines = ([article.title] if article.title else []) + [s.text for s in sentences(article)]
+    for line in lines:
+        for k, m in enumerate(_NAME.finditer(line)):
+            t = m.group()
+            if t[0].isdigit():
+                out[t.replace(",", "")] += 1
+            elif k > 0 and t[0].isupper() and t.lower() not in stop:
+                out[t.lower()] += 1
+    return out
+
+
+def name_similarity(articles: Sequence[Article]) -> np.ndarray:
+    """Pairwise cosine of the articles' names and numbers, TF-IDF weighted (smoothed IDF over the day's
+    articles, so a name every report of the day shares counts for less than a rare one)."""
+    from .lexicon import stop_words
+
+    stop = stop_words()
+    bags = [names(a, stop) for a in articles]
+    n = len(articles)
+    df = Counter(e for bag in bags for e in bag)
+    vecs = [{e: (1 + math.log(c)) * (math.log((n + 1) / (df[e] + 1)) + 1) for e, c in bag.items()} for bag in bags]
+    norms = np.array([math.sqrt(sum(v * v for v in vec.values())) or 1.0 for vec in vecs])
+    index: dict[str, list[tuple[int, float]]] = {}
+    for i, vec in enumerate(vecs):
+        for e, w in vec.items():
+            if df[e] <= COMMON_EVIDENCE:
+                index.setdefault(e, []).append((i, w))
+    sim = np.zeros((n, n), dtype=np.float32)
+    for posting in index.values():
+        for x in range(len(posting)):
+            i, wi = posting[x]
+            for j, wj in posting[x + 1 :]:
+                sim[i, j] += wi * wj
+    sim = sim + sim.T
+    sim /= norms[:, None] * norms[None, :]
+    np.fill_diagonal(sim, 1.0)
+    return sim
+
+
+def event_similarity(articles: Sequence[Article], cover: np.ndarray) -> np.ndarray:
+    """Same-event evidence: sentence coverage (the same facts told) and shared names and numbers (the same
+    people, places and figures), averaged; reports published days apart need more of both."""
+    sim = (cover + name_similarity(articles)) / 2
+    stamps = [a.published.timestamp() if a.published else None for a in articles]
+    if sum(s is not None for s in stamps) > 1:
+        t = np.array([s if s is not None else np.nan for s in stamps])
+        days = np.abs(t[:, None] - t[None, :]) / 86400
+        penalty = np.nan_to_num(np.clip(days - 1, 0, None) * DAY_PENALTY, nan=0.0)
+        sim = sim - np.minimum(penalty, 1.0)
     np.fill_diagonal(sim, 1.0)
     return sim
 

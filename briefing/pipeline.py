@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cluster import cluster, coverage, joined_reports
+from .cluster import SAME_EVENT, cluster, coverage, event_similarity, joined_reports
 from .compose import best_article, compose
 from .config import Settings
 from .documents import Article, Briefing, Story, Summary
@@ -106,7 +106,7 @@ def group_stories(articles: Sequence[Article], settings: Settings,
         vecs = encoder.encode([t for ts in texts for t in ts], max_length=SENTENCE_TOKENS)
         cuts = np.cumsum([len(ts) for ts in texts])[:-1]
         blocks = np.split(vecs, cuts)
-    sim = coverage(blocks) if blocks else None
+    sim = event_similarity(articles, coverage(blocks)) if blocks else None
     if sim is not None:
         # Other languages are never merged by meaning (the encoder reads English); copies still are.
         foreign = np.array([not readable(a) for a in articles])
@@ -119,7 +119,7 @@ def group_stories(articles: Sequence[Article], settings: Settings,
             sim[:, foreign] = 0.0
             np.fill_diagonal(sim, 1.0)
     groups = []
-    for g in cluster(articles, sim):
+    for g in cluster(articles, sim, SAME_EVENT):
         best = g[best_article([articles[i] for i in g])]
         groups.append([best] + [i for i in g if i != best])
     names = list(settings.sections)

@@ -15,6 +15,8 @@ _DATELINE = re.compile(
 # Agency tags that stand before the first word with no dash: "(CNN)President ...", "(CNN Business)A ..."
 _AGENCIES = re.compile(r"^(?:CNN|Reuters|AP|AFP|BBC|Bloomberg|UPI|PTI|IANS|ANI|dpa|EFE|Xinhua|CNN Business|CNN Sport|"
                        r"CNN Money|Associated Press|AP Photo)$")
+_NOT_PLACES = frozenset({"UPDATE", "UPDATED", "BREAKING", "BREAKING NEWS", "EXCLUSIVE", "WATCH", "LIVE", "VIDEO",
+                         "ANALYSIS", "OPINION", "COMMENT", "EDITOR'S NOTE", "NOTE", "CORRECTION", "REVIEW", "PHOTOS"})
 _SEPARATOR = re.compile(r"^\s*(?:-{3,}|\*{3,}|={3,}|_{3,}|\f)\s*$", re.M)
 _HEADING = re.compile(r"^(#{1,2})\s+(\S.*?)\s*#*\s*$")
 _ENDS_SENTENCE = tuple(".!?\"'”’)»…")
@@ -39,8 +41,8 @@ def split_dateline(text: str) -> tuple[str | None, str]:
     place, agency, dash = m.group("place"), m.group("agency"), m.group("dash")
     if dash is None and not (agency and _AGENCIES.match(agency)):
         return None, text  # no dash: only a known agency tag ends a dateline
-    if dash == ":" and not (place and "," in place):
-        return None, text  # "Washington, DC, United States: ..." yes; "Update: ..." no
+    if dash == ":" and not (place and ("," in place or (place.split()[0].isupper() and len(place.split()[0]) > 2))):
+        return None, text  # "Washington, DC, United States: ...", "NEW DELHI: ..." yes; "Update: ..." no
     first = place.split()[0].rstrip(".,") if place else ""
     rest = text[m.end():]
     looks_like_place = bool(place) and (
@@ -50,6 +52,8 @@ def split_dateline(text: str) -> tuple[str | None, str]:
     )
     if not (looks_like_place or (agency and not place)):
         return None, text
+    if place and not agency and place.upper() in _NOT_PLACES:
+        return None, rest  # "BREAKING: ...", "UPDATE – ...": a label, dropped, not a dateline
     label = " ".join(p for p in (place, f"({agency})" if agency else None) if p)
     return label, rest
 
