@@ -113,15 +113,17 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
     """'24h', '90m', '2d', '1w' (before now) or an ISO date/time (local time unless it has an offset)."""
     now = now or datetime.now().astimezone()
     m = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", value.lower())
-    if m:
-        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
-        return now - timedelta(**{unit: int(m.group(1))})
     try:
+        if m:
+            unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
+            return now - timedelta(**{unit: int(m.group(1))})
         moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        return moment if moment.tzinfo else moment.astimezone()
+    except (OverflowError, ValueError) as e:
+        if isinstance(e, OverflowError) or (m and "out of range" in str(e)):
+            raise ConfigError(f"--since {value!r} reaches further back than dates go; use e.g. 30d.") from None
         raise ConfigError(f"--since {value!r} is neither a duration (24h, 90m, 2d, 1w) nor a date "
                           "(2026-02-05 or 2026-02-05T06:00+01:00).") from None
-    return moment if moment.tzinfo else moment.astimezone()
 
 
 def _parse_day(value: Optional[str]) -> date:
@@ -165,7 +167,11 @@ def build(
             raise ConfigError("No inputs: give files, folders or feed URLs, or set sources = [...] in the config "
                               "(see 'briefing config show').")
         the_day = _parse_day(day)
-        since_at = parse_since(since) if since else None
+        # a duration counts back from the end of --date when one is given, else from now
+        end_of_day = (min(datetime.now().astimezone(),
+                          datetime.combine(the_day + timedelta(days=1), datetime.min.time()).astimezone())
+                      if day else None)
+        since_at = parse_since(since, end_of_day) if since else None
         stdin = sys.stdin.buffer.read() if "-" in sources else None
         if dry_run:
             result = run_build(sources, settings, the_day, None, stdin, since_at, not no_cache, dry_run=True)

@@ -43,21 +43,24 @@ def compose(day: date, stories: Sequence[Story], positions: Sequence[int], model
     Top stories holds at most `top` stories and at most a third of all (rounded up), so a
     short briefing still shows its sections.
     Stories with nothing to say are dropped; empty sections are omitted; a section's stories
-    beyond `per_section` are counted in Briefing.omitted.
+    beyond `per_section` go to Briefing.more (a compact list), so nothing read is hidden. A title-only
+    item (no text: a feed entry whose page could not be fetched) is never a top story.
     """
     kept = [(s, p) for s, p in zip(stories, positions, strict=True) if s.summary.headline.strip()]
     ranked = rank([s for s, _ in kept], [p for _, p in kept])
     out: list[Section] = []
     n_top = min(top, -(-len(ranked) // 3))
-    if n_top:
-        out.append(Section(TOP, tuple(ranked[:n_top])))
-    rest = ranked[n_top:]
-    omitted = 0
+    eligible = [s for s in ranked if any(a.text.strip() for a in s.articles)]
+    top_stories = eligible[:n_top]
+    if top_stories:
+        out.append(Section(TOP, tuple(top_stories)))
+    rest = [s for s in ranked if not any(s is t for t in top_stories)]
+    more: list[Story] = []
     order = list(sections) + sorted({s.section for s in rest} - set(sections))
     for name in order:
         mine = [s for s in rest if s.section == name]
         if mine:
             out.append(Section(name, tuple(mine[:per_section])))
-            omitted += max(0, len(mine) - per_section)
-    return Briefing(day=day, sections=tuple(out), model=model, articles=articles, omitted=omitted,
-                    skipped=tuple(skipped))
+            more += mine[per_section:]
+    return Briefing(day=day, sections=tuple(out), model=model, articles=articles, skipped=tuple(skipped),
+                    more=tuple(more))

@@ -104,9 +104,19 @@ class Briefing:
     sections: tuple[Section, ...]
     model: str
     articles: int = 0  # articles read
-    omitted: int = 0  # stories left out by the per-section caps
     skipped: tuple[str, ...] = field(default=())  # one-line reasons for inputs left out
+    more: tuple[Story, ...] = ()  # stories past a section's cap: listed one line each under "More stories"
+
+    @property
+    def omitted(self) -> int:
+        """Stories past the per-section caps (shown compactly under "More stories", never hidden)."""
+        return len(self.more)
 
     @property
     def stories(self) -> tuple[Story, ...]:
+        """The stories shown in full, section by section."""
         return tuple(s for sec in self.sections for s in sec.stories)
+
+    @property
+    def all_stories(self) -> tuple[Story, ...]:
+        return self.stories + self.more

@@ -83,18 +83,29 @@ def bullet(article: Article, summary: Summary, sources: str | None = None) -> st
     return f"{line}  \n  *{sources or source_line(article)}*"
 
 
+MORE = "More stories"
+
+
+def more_line(story: Story) -> str:
+    """One line of "More stories": the headline, linked to its first web address, and its sources."""
+    url = next((u for u in (_safe_url(a.url) for a in story.sources()) if u), None)
+    head = md_escape(story.summary.headline)
+    names = " · ".join(md_escape(a.source) for a in story.sources())
+    return f"- [{head}]({url}) · {names}" if url else f"- {head} · {names}"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
 
 
 def front_matter(briefing: Briefing) -> dict:
-    stories = briefing.stories
+    stories = briefing.all_stories
     return {
         "date": briefing.day.isoformat(),
         "stories": len(stories),
         "articles": briefing.articles,
         "sources": len({a.source for s in stories for a in s.articles}),
-        "sections": [sec.name for sec in briefing.sections],
+        "sections": [sec.name for sec in briefing.sections] + ([MORE] if briefing.more else []),
         "model": briefing.model,
         "omitted": briefing.omitted,
         "skipped_inputs": len(briefing.skipped),
@@ -111,7 +122,7 @@ def _yaml(meta: dict) -> str:
 
 def to_markdown(briefing: Briefing) -> str:
     day = briefing.day
-    stories = briefing.stories
+    stories = briefing.all_stories
     head = [
         _yaml(front_matter(briefing)),
         f"# Briefing for {day:%A}, {day.day} {day:%B %Y}",
@@ -126,8 +137,8 @@ def to_markdown(briefing: Briefing) -> str:
         body += [bullet(st.lead, st.summary, story_sources(st)) for st in sec.stories]
         body.append("")
     tail = []
-    if briefing.omitted:
-        tail.append(f"{_plural(briefing.omitted, 'more story')} not shown (per-section cap).")
+    if briefing.more:
+        tail += [f"## {MORE}", ""] + [more_line(st) for st in briefing.more] + [""]
     if briefing.skipped:
         tail += ["---", "", "Inputs left out:", ""] + [f"- {md_escape(s)}" for s in briefing.skipped]
     return "\n".join(head + body + tail).rstrip("\n") + "\n"
@@ -207,6 +218,7 @@ def to_json(briefing: Briefing) -> str:
             **front_matter(briefing),
             "sections": [{"name": sec.name, "stories": [story_record(s) for s in sec.stories]}
                          for sec in briefing.sections],
+            "more": [story_record(s) for s in briefing.more],
             "skipped": list(briefing.skipped),
         },
         indent=2,

@@ -171,12 +171,29 @@ def test_since_selects_by_published_time(echo, tmp_path):
             f'{{"id": "new", "title": "New", "text": "A new story about snow. It snowed.", "published": '
             f'"{(now - timedelta(hours=2)).isoformat()}"}}']
     (tmp_path / "a.jsonl").write_text("\n".join(rows))
-    r = runner.invoke(app, ["build", "a.jsonl", "-o", "b", "-d", "2026-02-05", "--since", "24h", "-f", "json"])
+    r = runner.invoke(app, ["build", "a.jsonl", "-o", "b", "--since", "24h", "-f", "json"])
     assert r.exit_code == 0, r.output
-    text = (tmp_path / "b" / "2026-02-05.json").read_text()
+    text = next((tmp_path / "b").glob("*.json")).read_text()
     assert '"new"' in text and '"old"' not in text
     r = runner.invoke(app, ["build", "a.jsonl", "-o", "b", "--since", "1h"])
     assert r.exit_code == 3 and "widen --since" in r.stderr
+
+
+def test_since_counts_back_from_the_briefing_date(echo, tmp_path):
+    rows = ['{"id": "day", "title": "Day", "text": "A story from that day. It rained.", "published": "2019-11-20T09:00:00Z"}',
+            '{"id": "before", "title": "Before", "text": "A story from before. It snowed.", "published": "2019-11-17T09:00:00Z"}']
+    (tmp_path / "a.jsonl").write_text("\n".join(rows))
+    r = runner.invoke(app, ["build", "a.jsonl", "-o", "b", "-d", "2019-11-20", "--since", "36h", "-f", "json"])
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "b" / "2019-11-20.json").read_text()
+    assert '"day"' in text and '"before"' not in text
+
+
+@pytest.mark.parametrize("value", ["99999999d", "0001-01-01"])
+def test_since_out_of_range_is_one_line(value, tmp_path, echo):
+    (tmp_path / "a.jsonl").write_text('{"text": "A story. It rained."}')
+    r = runner.invoke(app, ["build", "a.jsonl", "-o", "b", "--since", value])
+    assert r.exit_code in (2, 3) and "Traceback" not in r.output and r.exception is None or isinstance(r.exception, SystemExit)
 
 
 def test_parse_since():

@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from briefing.compose import TOP, compose
-from briefing.documents import Story
+from briefing.documents import Article, Story, Summary
 from briefing.output import read_front_matter, write_atomic, write_index
 from briefing.render import md_escape, to_html, to_json, to_markdown
 from conftest import EchoSummarizer, make_article
@@ -48,6 +48,20 @@ def test_ranking_top_stories_sections_and_caps():
     capped = compose(date(2026, 2, 5), b.stories + b.stories[:1], range(6), "echo", sections=SECTIONS, top=0,
                      per_section=1)
     assert capped.omitted == 3 and all(len(s.stories) == 1 for s in capped.sections)
+    md = to_markdown(capped)
+    assert "## More stories" in md and md.count("\n- ") == 6  # nothing hidden: 3 in full, 3 one line each
+    assert 'stories: 6' in md
+    data = json.loads(to_json(capped))
+    assert len(data["more"]) == 3 and data["stories"] == 6
+
+
+def test_title_only_item_is_never_a_top_story():
+    b = sample_briefing()
+    bare = Story((Article("t", "Storm closes ports", "", "Feed", url="https://x.example/404"),),
+                 Summary("t", "Storm closes ports", (), "echo"), "World")
+    out = compose(date(2026, 2, 5), [bare] + list(b.stories), range(6), "echo", sections=SECTIONS, top=5)
+    assert all(s.lead.id != "t" for s in out.sections[0].stories)
+    assert any(s.lead.id == "t" for s in out.all_stories)
 
 
 def test_markdown_matches_golden():
