@@ -41,16 +41,22 @@ class Settings:
     per_section: int = 8  # most stories per topic section
     cache_dir: Path | None = None  # None: the platform's user cache dir
     state_dir: Path | None = None  # None: the platform's user state dir
-    fetch_timeout: int = 20  # seconds per HTTP request
+    fetch_timeout: int = 20  # seconds for one HTTP request, body included (a total deadline, not per read)
+    fetch_budget: int = 300  # seconds for all of a run's HTTP fetches together
+    allow_private_fetch: bool = False  # fetch linked pages from loopback/private/link-local addresses (intranet feeds)
+    max_articles: int = 5000  # most articles one run reads; more is refused with a message (memory is n^2 in grouping)
+    stale_lock: int = 7200  # seconds after which a run still holding the output folder's lock is reported as stuck
     origins: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.sentences <= 10:
             raise ConfigError(f"sentences = {self.sentences} is out of range; use 1 to 10.")
         for name in ("max_sentences", "batch_size", "beams", "headline_words", "summary_words", "per_section",
-                     "fetch_timeout"):
+                     "fetch_timeout", "fetch_budget", "max_articles", "stale_lock"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} = {getattr(self, name)} must be a positive number.")
+        if self.threads is not None and self.threads < 1:
+            raise ConfigError(f"threads = {self.threads} must be 1 or more (or unset for every core).")
         if self.top_stories < 0:
             raise ConfigError(f"top_stories = {self.top_stories} must be 0 or more.")
         if not self.sections:
@@ -92,14 +98,16 @@ def _coerce(key: str, value: Any, where: str) -> Any:
                 raise ValueError
             return value
         if "int" in kind:
-            if isinstance(value, bool):
-                raise ValueError
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError  # sentences = 2.9 is a mistake, not 2
             return int(value)
         if "Path" in kind:
             return Path(str(value)).expanduser()
         if "tuple" in kind:
             items = value.split(",") if isinstance(value, str) else list(value)
             items = [str(i).strip() for i in items if str(i).strip()]
+            if key == "sources":  # "~/news/" as a shell would read it; URLs as they are
+                items = [i if "://" in i else os.path.expanduser(i) for i in items]
             return tuple(i.lower() for i in items) if key == "formats" else tuple(items)
         if kind == "dict":
             if not isinstance(value, dict):
@@ -108,7 +116,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         if not isinstance(value, str):
             raise ValueError
         return value
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(f"{key} = {value!r} in {where} is not a valid {kind}.") from None
 
 

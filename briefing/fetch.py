@@ -37,43 +37,129 @@ def is_url(source: str) -> bool:
 def _client(timeout: float):
     import httpx
 
-    return httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), follow_redirects=True,
-                        headers={"User-Agent": USER_AGENT}, max_redirects=5)
+    # Redirects are followed by get(), one hop at a time, so each new address is checked first.
+    return httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), follow_redirects=False,
+                        headers={"User-Agent": USER_AGENT})
 
 
-def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYTES,
-        backoff: float = BACKOFF) -> tuple[int, dict, bytes]:
-    """(status, headers, body) of a GET; retries 5xx, 429 and network errors; IngestError when it gives up."""
+MAX_REDIRECTS = 5
+
+
+def check_public(url: str) -> None:
+    """IngestError unless every address the URL's host resolves to is a public one: no loopback, private,
+    link-local (cloud metadata), multicast or reserved ranges. A feed must not turn a cron job into a
+    proxy into the operator's network."""
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise IngestError(f"{redact(url)}: only http(s) addresses are fetched; skipped.")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                                   type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, ValueError) as e:
+        raise IngestError(f"{redact(url)}: the host does not resolve ({e}); skipped.") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise IngestError(f"{redact(url)}: {address} is not a public address; not fetched "
+                              "(set allow_private_fetch = true in the config for intranet pages).")
+
+
+def redact(url: str) -> str:
+    """A URL fit to print or publish: no user:password@, no secret-looking query values."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        netloc = host + (f":{parts.port}" if parts.port else "")
+        query = urlencode([(k, "REDACTED" if _SECRET_KEY.search(k) else v) for k, v in parse_qsl(parts.query, True)])
+        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    except ValueError:
+        return re.sub(r"//[^/@]*@", "//", url.split("?")[0])
+
+
+_SECRET_KEY = re.compile(r"token|key|secret|pass|auth|sig|session|code|credential", re.I)
+
+
+class Budget:
+    """The time left for a run's fetches (fetch_budget): once spent, the remaining sources are skipped."""
+
+    def __init__(self, seconds: float):
+        self.deadline = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYTES, backoff: float = BACKOFF,
+        public_only: bool = False, deadline: float | None = None,
+        budget: Budget | None = None) -> tuple[int, dict, bytes]:
+    """(status, headers, body) of a GET; retries 5xx, 429 (honouring Retry-After) and network errors;
+    IngestError when it gives up. `deadline`: seconds for the whole request, body included (a server
+    that drips a byte a second is cut off); `public_only`: every hop must be a public address."""
     import httpx
 
     delay = backoff
     last = ""
+    total = deadline or client.timeout.read or 20.0
     for attempt in range(1, ATTEMPTS + 1):
+        if budget is not None and budget.left() <= 0:
+            raise IngestError(f"{redact(url)}: the run's fetch budget is spent; skipped (raise fetch_budget).")
+        stop_at = time.monotonic() + min(total, budget.left() if budget else total)
+        wait = delay
         try:
-            with client.stream("GET", url, headers=headers or {}) as r:
-                if r.status_code >= 500 or r.status_code == 429:
-                    last = f"HTTP {r.status_code}"
-                else:
+            target, hops = url, 0
+            while True:
+                if public_only:
+                    check_public(target)
+                with client.stream("GET", target, headers=headers or {}) as r:
+                    moved = r.status_code in (301, 302, 303, 307, 308) and "location" in r.headers
+                    if moved and hops < MAX_REDIRECTS:
+                        nxt = r.headers.get("location", "").strip()
+                        if re.match(r"^[a-z][a-z0-9+.-]*:", nxt, re.I) and not re.match(r"^https?://", nxt, re.I):
+                            raise IngestError(f"{redact(url)}: redirects to a non-web address; skipped.")
+                        target = str(r.url.join(nxt))
+                        if not target.startswith(("http://", "https://")):
+                            raise IngestError(f"{redact(url)}: redirects to a non-web address; skipped.")
+                        hops += 1
+                        continue
+                    if moved:
+                        raise IngestError(f"{redact(url)}: more than {MAX_REDIRECTS} redirects; skipped.")
+                    if r.status_code >= 500 or r.status_code == 429:
+                        last = f"HTTP {r.status_code}"
+                        after = r.headers.get("retry-after", "")
+                        if after.isdigit():
+                            wait = max(delay, min(float(after), 60.0))
+                        break
                     declared = r.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > limit:
-                        raise IngestError(f"{url}: {int(declared) // 2**20} MiB is over the {limit // 2**20} MiB limit; skipped.")
+                        raise IngestError(f"{redact(url)}: {int(declared) // 2**20} MiB is over the "
+                                          f"{limit // 2**20} MiB limit; skipped.")
                     body = bytearray()
                     for chunk in r.iter_bytes():
                         body += chunk
                         if len(body) > limit:
-                            raise IngestError(f"{url}: more than {limit // 2**20} MiB; skipped.")
+                            raise IngestError(f"{redact(url)}: more than {limit // 2**20} MiB; skipped.")
+                        if time.monotonic() > stop_at:
+                            raise httpx.ReadTimeout("the whole response took too long")
                     if r.status_code >= 400:
-                        raise IngestError(f"{url}: HTTP {r.status_code}; check the URL.")
+                        raise IngestError(f"{redact(url)}: HTTP {r.status_code}; check the URL.")
                     return r.status_code, dict(r.headers), bytes(body)
         except httpx.TimeoutException:
-            last = "timed out"
-        except httpx.HTTPError as e:
+            last = f"timed out (no complete answer in {min(total, 9999):.0f} s)"
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as e:
             last = f"{type(e).__name__}: {e}".splitlines()[0]
         if attempt < ATTEMPTS:
-            logger.info("%s: %s; retrying in %.1f s", url, last, delay)
-            time.sleep(delay)
+            if budget is not None and budget.left() < wait:
+                break
+            logger.info("%s: %s; retrying in %.1f s", redact(url), last, wait)
+            time.sleep(wait)
             delay *= 2
-    raise IngestError(f"{url}: {last} after {ATTEMPTS} attempts; try again later or drop the source.")
+    raise IngestError(f"{redact(url)}: {last} after {attempt} attempt{'s' if attempt > 1 else ''}; try again later or drop the source.")
 
 
 def _charset(headers: dict) -> str | None:
@@ -82,7 +168,8 @@ def _charset(headers: dict) -> str | None:
     return m.group(1) if m else None
 
 
-def fetch_feed(client, url: str, state: State | None, backoff: float = BACKOFF) -> list[Article]:
+def fetch_feed(client, url: str, state: State | None, backoff: float = BACKOFF,
+               budget: Budget | None = None) -> list[Article]:
     """The articles of a feed URL (conditional GET against the stored validators)."""
     etag, modified, stored = state.feed(url) if state else (None, None, None)
     headers = {}
@@ -91,19 +178,24 @@ def fetch_feed(client, url: str, state: State | None, backoff: float = BACKOFF) 
             headers["If-None-Match"] = etag
         if modified:
             headers["If-Modified-Since"] = modified
-    status, got, body = get(client, url, headers, backoff=backoff)
-    if status == 304 and stored is not None:
-        logger.info("%s: not modified; using the stored copy", url)
+    status, got, body = get(client, url, headers, backoff=backoff, budget=budget)
+    if status == 304:
+        if stored is None:
+            raise IngestError(f"{redact(url)}: the server says not modified, but no earlier copy is stored; "
+                              "run with --no-cache or try again.")
+        logger.info("%s: not modified; using the stored copy", redact(url))
         body = stored
-    articles = parse_bytes(body, url, declared=_charset(got), url=url)
+    articles = parse_bytes(body, redact(url), declared=_charset(got), url=url)
     if state is not None and status == 200:
         state.save_feed(url, got.get("etag"), got.get("last-modified"), body)
     return articles
 
 
-def fill_from_pages(client, articles: list[Article], backoff: float = BACKOFF) -> list[Article]:
+def fill_from_pages(client, articles: list[Article], backoff: float = BACKOFF, allow_private: bool = False,
+                    budget: Budget | None = None) -> list[Article]:
     """Articles with a link but no text get the main text of their page (up to MAX_PAGES).
 
+    Pages are fetched only from public addresses unless allow_private (checked on every redirect).
     A page that fails is logged; its entry stays, as a bullet with its title and source.
     """
     out = []
@@ -114,8 +206,9 @@ def fill_from_pages(client, articles: list[Article], backoff: float = BACKOFF) -
             continue
         fetched += 1
         try:
-            _, got, body = get(client, a.url, limit=MAX_FEED_BYTES, backoff=backoff)
-            page = parse_html(decode(body, a.url, _charset(got)), a.url, url=a.url)[0]
+            _, got, body = get(client, a.url, limit=MAX_FEED_BYTES, backoff=backoff, public_only=not allow_private,
+                               budget=budget)
+            page = parse_html(decode(body, redact(a.url), _charset(got)), redact(a.url), url=a.url)[0]
             out.append(replace(a, text=page.text, title=a.title or page.title, truncated=page.truncated,
                                dateline=a.dateline or page.dateline, language=page.language))
         except IngestError as e:
@@ -124,20 +217,21 @@ def fill_from_pages(client, articles: list[Article], backoff: float = BACKOFF) -
     return out
 
 
-def read_urls(urls: list[str], state: State | None, timeout: float = 20.0,
-              backoff: float = BACKOFF) -> tuple[list[Article], list[str]]:
+def read_urls(urls: list[str], state: State | None, timeout: float = 20.0, backoff: float = BACKOFF,
+              allow_private: bool = False, budget_s: float = 300.0) -> tuple[list[Article], list[str]]:
     """Articles from feed (or page) URLs, and one problem line per URL that failed."""
     articles: list[Article] = []
     problems: list[str] = []
     if not urls:
         return articles, problems
+    budget = Budget(budget_s)
     with _client(timeout) as client:
         for url in urls:
             try:
-                articles += fetch_feed(client, url, state, backoff)
+                articles += fetch_feed(client, url, state, backoff, budget)
             except IngestError as e:
                 problems.append(str(e))
-        articles = fill_from_pages(client, articles, backoff)
+        articles = fill_from_pages(client, articles, backoff, allow_private, budget)
     return articles, problems
 
 

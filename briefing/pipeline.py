@@ -53,7 +53,7 @@ def summarize_articles(articles: Sequence[Article], settings: Settings,
 
 
 def read(inputs: Sequence[str | Path], stdin: bytes | None = None, state: State | None = None,
-         timeout: float = 20.0) -> tuple[list[Article], list[str]]:
+         timeout: float = 20.0, allow_private: bool = False, budget: float = 300.0) -> tuple[list[Article], list[str]]:
     """Every article the inputs (files, folders, -, feed URLs, .opml) hold, and the inputs left out.
 
     NoInputError when none gave an article.
@@ -76,7 +76,7 @@ def read(inputs: Sequence[str | Path], stdin: bytes | None = None, state: State 
     articles, more = read_inputs(local, stdin=stdin)
     problems += more
     if urls:
-        fetched, more = read_urls(urls, state, timeout)
+        fetched, more = read_urls(urls, state, timeout, allow_private=allow_private, budget_s=budget)
         articles += fetched
         problems += more
     return require_articles(articles, problems), problems
@@ -195,7 +195,11 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress_
     state = State(state_dir(settings))
     cache = SummaryCache(cache_dir(settings)) if use_cache else None
     try:
-        articles, problems = read(inputs, stdin, state, settings.fetch_timeout)
+        articles, problems = read(inputs, stdin, state, settings.fetch_timeout, settings.allow_private_fetch,
+                                  settings.fetch_budget)
+        if len(articles) > settings.max_articles:
+            raise NoInputError(f"{len(articles)} articles is more than max_articles = {settings.max_articles}; "
+                               "split the inputs over several runs or raise max_articles in the config.")
         if since is not None:
             kept = select_since(articles, since, state.first_seen(articles) if not dry_run else {})
             logger.info("%d of %d articles are from %s on", len(kept), len(articles), since.isoformat())

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from briefing import fetch
 from briefing.cli import app, parse_since
-from briefing.errors import ConfigError
+from briefing.errors import IngestError, ConfigError
 from conftest import FIXTURES, ROOT
 
 runner = CliRunner()
@@ -66,6 +66,30 @@ class Handler(BaseHTTPRequestHandler):
                     self.wfile.write(b"<!-- " + b"x" * 2**20 + b" -->")
             except (BrokenPipeError, ConnectionResetError):
                 pass
+        elif self.path == "/drip":  # a byte a second: each read is quick, the whole never ends
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.end_headers()
+            try:
+                for _ in range(30):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        elif self.path == "/secret.html":
+            self._send(PAGE.replace(b"<body>", b"<body><p>INTERNAL-SECRET</p>"), "text/html")
+        elif self.path == "/redirect-js":
+            self.send_response(302)
+            self.send_header("Location", "javascript:alert(1)")
+            self.end_headers()
+        elif self.path == "/ssrf.xml":
+            self._send(LINK_ONLY.replace(b"HOST/page.html", host + b"/secret.html"))
+        elif self.path == "/busy":
+            Handler.hits["busy"] = Handler.hits.get("busy", 0) + 1
+            self.send_response(429)
+            self.send_header("Retry-After", "1")
+            self.end_headers()
         elif self.path == "/bad.xml":
             self._send(b"<rss><channel><item><title>unclosed")
         else:
@@ -114,7 +138,7 @@ def test_feed_over_http_then_304_reuses_the_stored_copy(server, echo, tmp_path):
 def test_link_only_entries_get_their_page_text(server, echo, tmp_path):
     from briefing.pipeline import read
 
-    articles, problems = read([f"{server}/links.xml"])
+    articles, problems = read([f"{server}/links.xml"], allow_private=True)  # the test server is on loopback
     assert not problems and Handler.hits.get("/page.html") == 1
     assert articles[0].title == "Only a link here" and len(articles[0].text.split()) > 20
 
@@ -129,6 +153,58 @@ def test_bad_feeds_are_named_and_the_rest_still_builds(server, echo, fast_http, 
     assert (tmp_path / "b" / "2026-02-05.md").exists()
     if path == "/500":
         assert Handler.hits["/500"] == 3
+
+
+def test_linked_pages_on_private_addresses_are_not_fetched(server, echo, tmp_path):
+    """SSRF: a feed's link to a loopback page is refused by default (the feed itself was given by the user)."""
+    r = runner.invoke(app, ["build", f"{server}/ssrf.xml", "-o", str(tmp_path / "o"), "-d", "2026-02-05",
+                            "-f", "all"])
+    assert r.exit_code == 0, r.output
+    assert Handler.hits.get("/secret.html") is None
+    assert not any("INTERNAL-SECRET" in p.read_text() for p in (tmp_path / "o").glob("2026-02-05.*"))
+    assert "not a public address" in r.stderr
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("allow_private_fetch = true\n")
+    r = runner.invoke(app, ["build", f"{server}/ssrf.xml", "-o", str(tmp_path / "p"), "-d", "2026-02-05",
+                            "--config", str(cfg)])
+    assert r.exit_code == 0 and Handler.hits.get("/secret.html") == 1  # the operator's switch for intranet feeds
+
+
+def test_check_public_refuses_private_ranges():
+    for url in ("http://127.0.0.1/x", "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data", "http://[::1]/",
+                "file:///etc/passwd", "ftp://example.org/"):
+        with pytest.raises(IngestError):
+            fetch.check_public(url)
+
+
+def test_drip_fed_response_hits_the_total_deadline(server, fast_http):
+    start = time.monotonic()
+    articles, problems = fetch.read_urls([f"{server}/drip"], None, timeout=1)
+    assert articles == [] and "timed out" in problems[0]
+    assert time.monotonic() - start < 8  # 3 attempts of ~1 s, not 30 drips of 0.2 s each
+
+
+def test_fetch_budget_bounds_the_whole_run(server, fast_http):
+    start = time.monotonic()
+    _, problems = fetch.read_urls([f"{server}/drip"] * 4, None, timeout=1, budget_s=1.5)
+    assert time.monotonic() - start < 5 and any("budget" in p for p in problems)
+
+
+def test_redirect_to_javascript_is_one_line(server, fast_http):
+    _, problems = fetch.read_urls([f"{server}/redirect-js"], None, timeout=2)
+    assert "non-web address" in problems[0]
+
+
+def test_retry_after_is_honoured(server, monkeypatch):
+    monkeypatch.setattr(fetch, "BACKOFF", 0.01)
+    start = time.monotonic()
+    _, problems = fetch.read_urls([f"{server}/busy"], None, timeout=2)
+    assert Handler.hits["busy"] == 3 and time.monotonic() - start >= 2  # waited Retry-After: 1 twice
+
+
+def test_credentials_and_tokens_are_redacted():
+    assert fetch.redact("https://user:pw@feeds.example.org/a.xml?token=abc&section=world") == \
+        "https://feeds.example.org/a.xml?token=REDACTED&section=world"
 
 
 def test_slow_feed_times_out(server, fast_http, monkeypatch):
