@@ -149,9 +149,11 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
                     if r.status_code >= 400:
                         raise IngestError(f"{redact(url)}: HTTP {r.status_code}; check the URL.")
                     return r.status_code, dict(r.headers), bytes(body)
+        except httpx.InvalidURL as e:  # httpx reads a Location header eagerly: "javascript:..." fails there
+            raise IngestError(f"{redact(url)}: redirects to a non-web or invalid address ({e}); skipped.") from None
         except httpx.TimeoutException:
             last = f"timed out (no complete answer in {min(total, 9999):.0f} s)"
-        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as e:
+        except (httpx.HTTPError, ValueError) as e:
             last = f"{type(e).__name__}: {e}".splitlines()[0]
         if attempt < ATTEMPTS:
             if budget is not None and budget.left() < wait:
