@@ -21,7 +21,7 @@ import typer
 
 from . import __version__
 from .config import load_settings
-from .errors import BriefingError, ConfigError
+from .errors import IngestError, BriefingError, ConfigError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Offline news summaries and dated daily briefings.")
@@ -126,6 +126,16 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
                           "(2026-02-05 or 2026-02-05T06:00+01:00).") from None
 
 
+def read_stdin() -> bytes:
+    """Standard input, up to the input size limit (an endless pipe such as /dev/zero is refused, not read whole)."""
+    from .ingest import MAX_BYTES
+
+    data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise IngestError(f"-: standard input is over {MAX_BYTES // 2**20} MiB; split it into files.")
+    return data
+
+
 def _parse_day(value: Optional[str]) -> date:
     if value is None:
         return date.today()
@@ -172,7 +182,7 @@ def build(
                           datetime.combine(the_day + timedelta(days=1), datetime.min.time()).astimezone())
                       if day else None)
         since_at = parse_since(since, end_of_day) if since else None
-        stdin = sys.stdin.buffer.read() if "-" in sources else None
+        stdin = read_stdin() if "-" in sources else None
         if dry_run:
             result = run_build(sources, settings, the_day, None, stdin, since_at, not no_cache, dry_run=True)
             print(f"would read {result.briefing.articles} articles from {len(sources)} input(s); "
@@ -232,7 +242,7 @@ def summarize(
 
     try:
         settings = load_settings(config, model=model, sentences=sentences)
-        articles, problems = read([file], stdin=sys.stdin.buffer.read() if file == "-" else None)
+        articles, problems = read([file], stdin=read_stdin() if file == "-" else None)
         factory = _progress(quiet)
         if factory and len(articles) > 1:
             with factory(len(articles)) as advance:

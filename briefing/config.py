@@ -144,9 +144,15 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
     path = config_path(config)
     if path is not None:
         try:
+            if path.exists() and not path.is_file():
+                raise ConfigError(f"Config file {path} is not a regular file; give a TOML file.")
+            if path.exists() and path.stat().st_size > 1_000_000:
+                raise ConfigError(f"Config file {path} is over 1 MB; a config is a few lines of TOML.")
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"Config file {path} does not exist; create it or drop --config.") from None
+        except PermissionError:
+            raise ConfigError(f"Config file {path} cannot be read (permission denied); check its permissions.") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f"Config file {path} is not valid TOML: {e}.") from None
         data = data.get("briefing", data)

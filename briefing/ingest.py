@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import os
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -360,16 +361,29 @@ NOT_NEWS = re.compile(r"^(?:readme|license|licence|copying|provenance|changelog|
                       r"(?:\.[\w.]+)?$", re.I)
 
 
-def _files(path: Path) -> Iterator[Path]:
-    if path.is_dir():
-        for p in sorted(path.rglob("*")):
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts):
-                if NOT_NEWS.match(p.name):
-                    logger.info("%s: skipped (a note about the folder, not news)", p)
-                    continue
-                yield p
-    else:
+def _files(path: Path, problems: list[str] | None = None) -> Iterator[Path]:
+    """The files below a folder (hidden ones and folder notes skipped), or the path itself; a folder that
+    cannot be read is named in `problems`, never skipped silently."""
+    if not path.is_dir():
         yield path
+        return
+
+    def unreadable(e: OSError) -> None:
+        if problems is not None:
+            problems.append(f"{e.filename}: folder cannot be read ({e.strerror}); check its permissions.")
+
+    found = []
+    for folder, dirs, files in os.walk(path, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            p = Path(folder) / name
+            if name.startswith(".") or not p.is_file():
+                continue
+            if NOT_NEWS.match(name):
+                logger.info("%s: skipped (a note about the folder, not news)", p)
+                continue
+            found.append(p)
+    yield from sorted(found)
 
 
 def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None) -> tuple[list[Article], list[str]]:
@@ -385,13 +399,15 @@ def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None) -> tup
             if not path.exists():
                 problems.append(f"{path}: no such file or folder; check the path.")
                 continue
-            sources = [(str(p), p) for p in _files(path)]
+            sources = [(str(p), p) for p in _files(path, problems)]
         for name, path in sources:
             try:
+                if path is not None and not path.is_file():  # a FIFO blocks, a device never ends
+                    raise IngestError(f"{name}: not a regular file (a pipe or a device); save it to a file or give it as -.")
                 if path is not None and path.stat().st_size > MAX_BYTES:  # don't read a huge file to reject it
                     raise IngestError(f"{name}: {path.stat().st_size // 2**20} MiB is too large "
                                       f"(limit {MAX_BYTES // 2**20} MiB); split it.")
-                data = stdin if path is None else path.read_bytes()
+                data = stdin if path is None else _read_limited(path)
                 found = parse_bytes(data or b"", name, path.suffix if path else "")
             except IngestError as e:
                 problems.append(str(e))
@@ -404,6 +420,15 @@ def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None) -> tup
                 seen[art.id] = n + 1
                 articles.append(replace(art, id=f"{art.id}~{n + 1}") if n else art)
     return articles, problems
+
+
+def _read_limited(path: Path) -> bytes:
+    """A file's bytes, never more than MAX_BYTES (it may grow between the size check and the read)."""
+    with path.open("rb") as f:
+        data = f.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise IngestError(f"{path}: over {MAX_BYTES // 2**20} MiB; split it.")
+    return data
 
 
 def require_articles(articles: list[Article], problems: list[str]) -> list[Article]:

@@ -40,7 +40,23 @@ def md_escape(text: str) -> str:
 
 
 def _safe_url(url: str | None) -> str | None:
-    return url if url and re.match(r"^https?://[^\s<>\"']+$", url) else None
+    """An http(s) address re-serialised so that Markdown and HTML read it as one link: parsed, then every
+    character Markdown or HTML would treat as syntax ( ) [ ] < > " ' ` space \\ percent-encoded."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    if not url or not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None
+        host = parts.hostname.encode("idna").decode("ascii") if not parts.hostname.isascii() else parts.hostname
+        netloc = host + (f":{parts.port}" if parts.port else "")  # user:password@ never published
+    except (ValueError, UnicodeError):
+        return None
+    keep = "/:@!$&*+,;=%~.-_?#"
+    return urlunsplit((parts.scheme.lower(), netloc, quote(parts.path, safe=keep), quote(parts.query, safe=keep),
+                       quote(parts.fragment, safe=keep)))
 
 
 def _source_ref(article: Article) -> str:

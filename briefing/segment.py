@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Callable, Iterable
 
 from .documents import Article, Segment, Sentence
 from .textsplit import split_dateline
 
+logger = logging.getLogger(__name__)
 TokenCounter = Callable[[str], int]
 _WORD = re.compile(r"\S+")
 
@@ -25,17 +27,44 @@ def approx_tokens(text: str) -> int:
     return (len(_WORD.findall(text)) * 4 + 2) // 3
 
 
+MAX_SPLIT_CHARS = 1_000_000  # an article's text split into sentences (~170k words, a book; news is ~4k chars)
+MAX_PIECE = 2_000  # pysbd's time grows with the square of what it is given: long paragraphs go in pieces
+_ROUGH_END = re.compile(r"[.!?][\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])")
+
+
+def _pieces(para: str) -> list[str]:
+    """A paragraph in pieces of at most about MAX_PIECE characters, cut where a sentence likely ends."""
+    if len(para) <= MAX_PIECE:
+        return [para]
+    out, start = [], 0
+    while len(para) - start > MAX_PIECE:
+        window = para[start : start + MAX_PIECE]
+        cuts = [m.end() for m in _ROUGH_END.finditer(window)]
+        cut = cuts[-1] if cuts and cuts[-1] > MAX_PIECE // 4 else (window.rfind(" ") + 1 or MAX_PIECE)
+        out.append(para[start : start + cut])
+        start += cut
+    out.append(para[start:])
+    return out
+
+
 def split_sentences(text: str) -> tuple[Sentence, ...]:
-    """Sentences of a text, paragraph by paragraph, with char offsets into it."""
+    """Sentences of a text, paragraph by paragraph, with char offsets into it.
+
+    Work is bounded: only the first MAX_SPLIT_CHARS characters are split, and a long paragraph is
+    split piece by piece (pysbd is quadratic in its input's length)."""
     out: list[Sentence] = []
     pos = 0
-    for para_no, para in enumerate(text.split("\n")):
+    text_cut = text[:MAX_SPLIT_CHARS]
+    if len(text) > MAX_SPLIT_CHARS:
+        logger.warning("an article of %d characters: only its first %d are split into sentences", len(text),
+                       MAX_SPLIT_CHARS)
+    for para_no, para in enumerate(text_cut.split("\n")):
         para_start = pos
         pos += len(para) + 1
         if not para.strip():
             continue
         cursor = para_start
-        for piece in _segmenter().segment(para):
+        for piece in (p for chunk in _pieces(para) for p in _segmenter().segment(chunk)):
             piece = piece.strip()
             if not piece:
                 continue

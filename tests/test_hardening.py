@@ -1,0 +1,100 @@
+"""Hostile and unlucky input (the adversarial review): each case fails with one line, and the rest goes on."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import markdown
+import pytest
+from typer.testing import CliRunner
+
+from briefing.cli import app
+from briefing.ingest import read_inputs
+from briefing.render import _safe_url, to_markdown
+from briefing.segment import split_sentences
+
+runner = CliRunner()
+
+
+def test_markdown_link_injection_through_entry_links_is_defused(tmp_path, echo):
+    feed = ('<rss><channel><title>X</title><item><title>Storm closes ports</title>'
+            '<link>http://news.example/a)[CLICK](javascript:alert(1))</link>'
+            '<description>A storm closed the ports on Monday, the port authority said.</description></item>'
+            '</channel></rss>')
+    (tmp_path / "f.xml").write_text(feed)
+    r = runner.invoke(app, ["build", "f.xml", "-o", "o", "-d", "2026-02-05", "-f", "all"])
+    assert r.exit_code == 0, r.output
+    md = (tmp_path / "o" / "2026-02-05.md").read_text()
+    html = markdown.markdown(md)
+    assert 'href="javascript' not in html and "](javascript" not in md
+    import json
+
+    data = json.loads((tmp_path / "o" / "2026-02-05.json").read_text())
+    urls = [src["url"] for sec in data["sections"] for st in sec["stories"] for src in st["sources"]]
+    assert urls and all(u is None or ("(" not in u and "[" not in u) for u in urls)
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<script>", "ftp://x.org/", "http:///nohost", "",
+                                 None, 123])
+def test_only_web_links_are_kept(url):
+    assert _safe_url(url) is None
+
+
+def test_credentials_never_reach_a_link():
+    assert _safe_url("https://user:secret@x.org/a") == "https://x.org/a"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_fifo_and_devices_are_refused_not_read(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    start = time.monotonic()
+    arts, problems = read_inputs([fifo, "/dev/zero"])
+    assert arts == [] and len(problems) == 2 and all("not a regular file" in p for p in problems)
+    assert time.monotonic() - start < 2
+
+
+def test_endless_stdin_is_cut_at_the_limit(monkeypatch, tmp_path):
+    monkeypatch.setattr("briefing.ingest.MAX_BYTES", 1000)
+    r = runner.invoke(app, ["summarize", "-"], input="The council met. " * 200)
+    assert r.exit_code == 3 and "standard input is over" in r.output
+
+
+def test_config_that_is_a_folder_or_device_is_one_line(tmp_path):
+    for bad in (tmp_path, "/dev/zero"):
+        r = runner.invoke(app, ["config", "show", "--config", str(bad)])
+        assert r.exit_code == 2 and "not a regular file" in r.output
+
+
+def test_long_paragraph_is_split_in_bounded_time():
+    text = "The council approved the new budget on Monday after a long debate. " * 12000  # 0.8 MB, one line
+    start = time.monotonic()
+    sents = split_sentences(text)
+    assert time.monotonic() - start < 5 and sents and sents[0].text.startswith("The council approved")
+
+
+def test_too_many_articles_is_refused_with_a_message(tmp_path, echo):
+    (tmp_path / "k.jsonl").write_text("\n".join(f'{{"text": "Story {i} said."}}' for i in range(30)))
+    (tmp_path / "c.toml").write_text("max_articles = 20\n")
+    r = runner.invoke(app, ["build", "k.jsonl", "-o", "o", "--config", "c.toml", "--no-cache"])
+    assert r.exit_code == 3 and "max_articles" in r.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
+def test_unreadable_folder_is_named(tmp_path):
+    (tmp_path / "news" / "locked").mkdir(parents=True)
+    (tmp_path / "news" / "a.txt").write_text("The council approved the budget on Monday after a debate.")
+    (tmp_path / "news" / "locked").chmod(0)
+    try:
+        arts, problems = read_inputs([tmp_path / "news"])
+    finally:
+        (tmp_path / "news" / "locked").chmod(0o755)
+    assert len(arts) == 1 and any("folder cannot be read" in p for p in problems)
+
+
+@pytest.mark.parametrize("setting", ["sentences = 2.9", "threads = -3", "fetch_timeout = inf"])
+def test_bad_numbers_in_config_are_one_line(tmp_path, setting):
+    (tmp_path / "c.toml").write_text(setting + "\n")
+    r = runner.invoke(app, ["config", "show", "--config", str(tmp_path / "c.toml")])
+    assert r.exit_code == 2 and "Traceback" not in r.output
