@@ -220,7 +220,9 @@ def build(
 
 def _remove_stale_temp_files(folder: Path) -> None:
     """Temp files a killed run left behind (we hold the lock, so no live run owns one)."""
-    for tmp in folder.glob(".*.tmp"):
+    from .output import TEMP_PREFIX
+
+    for tmp in folder.glob(f"{TEMP_PREFIX}*.tmp"):
         logger.info("removing %s, left by an interrupted run", tmp)
         tmp.unlink(missing_ok=True)
 

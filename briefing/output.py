@@ -8,23 +8,64 @@ import re
 import tempfile
 from pathlib import Path
 
-_BRIEF = re.compile(r"^(\d{4}-\d{2}-\d{2})\.md$")
+_BRIEF = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(md|html|json)$")
+
+
+TEMP_PREFIX = ".briefing-tmp."  # only temp files with this prefix are ours to clean up
+
+
+def _mode_for(path: Path) -> int:
+    """The mode a written file gets: the existing file's (a user's chmod 644 stays), else what the umask allows."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_atomic(path: Path, text: str) -> Path:
     """Write to a temp file beside `path`, flush it to disk, then rename it over `path`."""
+    tmp = write_temp(path, text)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_temp(path: Path, text: str) -> Path:
+    """The text in a temp file beside `path` (same folder, so the rename is atomic), on disk, with the mode
+    `path` will have."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TEMP_PREFIX}{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
             f.flush()
+            os.fchmod(f.fileno(), _mode_for(path))
             os.fsync(f.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+    return Path(tmp)
+
+
+def write_together(files: dict[Path, str]) -> tuple[Path, ...]:
+    """Write several files so that a kill leaves either the old set or the new one, as far as a file
+    system allows: every temp file is written and synced first, then all are renamed in one quick pass."""
+    temps: dict[Path, Path] = {}
+    try:
+        for path, text in files.items():
+            temps[path] = write_temp(path, text)
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+        raise
+    return tuple(files)
 
 
 def read_front_matter(path: Path) -> dict:
@@ -49,7 +90,17 @@ def write_index(folder: Path) -> tuple[Path, Path]:
     """folder/index.md and index.html: every briefing there, newest first."""
     from .render import index_html, index_markdown
 
-    entries = sorted(((m.group(1), read_front_matter(p)) for p in folder.glob("*.md") if (m := _BRIEF.match(p.name))),
-                     reverse=True)
-    return (write_atomic(folder / "index.md", index_markdown(entries)),
-            write_atomic(folder / "index.html", index_html(entries)))
+    days: dict[str, dict] = {}
+    for p in folder.iterdir():
+        if m := _BRIEF.match(p.name):
+            meta = days.setdefault(m.group(1), {"formats": []})
+            meta["formats"].append(m.group(2))
+            if m.group(2) == "md":
+                meta.update(read_front_matter(p))
+            elif m.group(2) == "json" and "stories" not in meta:
+                try:
+                    meta["stories"] = json.loads(p.read_text(encoding="utf-8")).get("stories")
+                except (OSError, ValueError, AttributeError):
+                    pass
+    entries = sorted(days.items(), reverse=True)
+    return write_together({folder / "index.md": index_markdown(entries), folder / "index.html": index_html(entries)})

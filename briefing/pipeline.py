@@ -14,9 +14,9 @@ from .cluster import SAME_EVENT, cluster, coverage, event_similarity, joined_rep
 from .compose import best_article, compose
 from .config import Settings
 from .documents import Article, Briefing, Story, Summary
-from .errors import IngestError, NoInputError
+from .errors import ConfigError, IngestError, NoInputError
 from .ingest import read_inputs, require_articles
-from .output import write_atomic, write_index
+from .output import write_index, write_together
 from .render import to_html, to_json, to_markdown
 from .sections import assign, descriptions, from_category
 from .summarize import get_summarizer
@@ -186,14 +186,24 @@ def summarize_cached(stories: Sequence[Sequence[Article]], settings: Settings, c
     return found, summarizer.name, len(articles) - len(todo)
 
 
+def _disposable(opener, kind: str):
+    """The cache or state database, or None (with a warning) when it cannot be used: a brief is never
+    lost to a database that only saves work."""
+    try:
+        return opener()
+    except ConfigError as e:
+        logger.warning("%s Going on without the %s: nothing is reused or remembered this run.", e, kind)
+        return None
+
+
 def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress_factory=None,
           stdin: bytes | None = None, since: datetime | None = None, use_cache: bool = True,
           dry_run: bool = False) -> BuildResult:
     """Write OUT/DAY.{md,html,...} and the index from the inputs; each file is replaced atomically."""
     from .config import cache_dir, state_dir
 
-    state = State(state_dir(settings))
-    cache = SummaryCache(cache_dir(settings)) if use_cache else None
+    state = _disposable(lambda: State(state_dir(settings)), "state")
+    cache = _disposable(lambda: SummaryCache(cache_dir(settings)), "cache") if use_cache else None
     try:
         articles, problems = read(inputs, stdin, state, settings.fetch_timeout, settings.allow_private_fetch,
                                   settings.fetch_budget)
@@ -201,13 +211,13 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress_
             raise NoInputError(f"{len(articles)} articles is more than max_articles = {settings.max_articles}; "
                                "split the inputs over several runs or raise max_articles in the config.")
         if since is not None:
-            kept = select_since(articles, since, state.first_seen(articles) if not dry_run else {})
+            kept = select_since(articles, since, state.first_seen(articles) if state and not dry_run else {})
             logger.info("%d of %d articles are from %s on", len(kept), len(articles), since.isoformat())
             if not kept:
                 raise NoInputError(f"No articles from {since:%Y-%m-%d %H:%M %Z} on among {len(articles)} read; "
                                    "widen --since.")
             articles = kept
-        elif not dry_run:
+        elif state and not dry_run:
             state.first_seen(articles)
         split_before = cache.splits([a.text for a in articles]) if cache else {}
         known_splits(split_before)
@@ -218,7 +228,8 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress_
         if cache and not dry_run:
             cache.put_splits({a.text: sentences(a) for a in articles if a.text not in split_before})
     finally:
-        state.close()
+        if state:
+            state.close()
         if cache:
             cache.close()
     paths = tuple(settings.out / f"{day.isoformat()}.{fmt}" for fmt in settings.formats)
@@ -230,6 +241,6 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress_
                        top=settings.top_stories, per_section=settings.per_section, articles=len(articles),
                        skipped=problems)
     texts = render_all(briefing, settings.formats)  # render everything before writing anything
-    paths = tuple(write_atomic(settings.out / f"{day.isoformat()}.{fmt}", text) for fmt, text in texts.items())
+    paths = write_together({settings.out / f"{day.isoformat()}.{fmt}": text for fmt, text in texts.items()})
     write_index(settings.out)
     return BuildResult(briefing, paths, tuple(problems), cached, len(groups) - cached)

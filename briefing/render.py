@@ -243,12 +243,16 @@ def to_json(briefing: Briefing) -> str:
 
 
 def index_markdown(entries: Sequence[tuple[str, dict]], ext: str = "md") -> str:
-    """The list of briefings, newest first: entries are (date, front matter)."""
+    """The list of briefings, newest first: entries are (date, front matter with "formats": the files that
+    exist for that day). Each links to the day in `ext` when it exists, else in a format it has."""
     lines = ["# Briefings", ""]
     for day, meta in entries:
         n = meta.get("stories")
         count = f" · {_plural(n, 'story')}" if isinstance(n, int) else ""
-        lines.append(f"- [{day}]({day}.{ext}){count}")
+        have = meta.get("formats") or [ext]
+        first = ext if ext in have else next(f for f in ("html", "md", "json") if f in have)
+        others = " ".join(f"([{f}]({day}.{f}))" for f in ("md", "html", "json") if f in have and f != first)
+        lines.append(f"- [{day}]({day}.{first}){count}" + (f" {others}" if others else ""))
     if not entries:
         lines.append("No briefings yet.")
     return "\n".join(lines) + "\n"

@@ -14,6 +14,7 @@ Every write is a transaction; SQLite's journal keeps a killed run from corruptin
 from __future__ import annotations
 
 import hashlib
+import logging
 import json
 import sqlite3
 import time
@@ -23,6 +24,8 @@ from pathlib import Path
 
 from .documents import Article, Sentence, Summary
 from .errors import ConfigError
+
+logger = logging.getLogger(__name__)
 
 KEEP_DAYS = 30
 CACHE_VERSION = 2  # older cache files are emptied, not migrated: they hold nothing that cannot be remade
@@ -43,18 +46,66 @@ SCHEMA = {
 }
 
 
+def _tolerant(default=None):
+    """A cache or state operation that fails mid-run (disk full, a damaged page, a lock) is logged once and
+    skipped: the run goes on as if that entry were not there."""
+    def deco(method):
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.Error as e:
+                if not getattr(self, "_failed", False):
+                    logger.warning("%s: %s failed (%s); going on without it", self.path, method.__name__, e)
+                    self._failed = True
+                return default() if callable(default) else default
+        wrapper.__name__ = method.__name__
+        wrapper.__doc__ = method.__doc__
+        return wrapper
+    return deco
+
+
+LOCK_WAIT = 10  # seconds to wait for another process's write before going on without the database
+
+
 def _connect(path: Path, kind: str) -> sqlite3.Connection:
+    """Open (creating) a database. A damaged file (truncated, garbage, scrambled pages) is moved aside
+    and made anew with a warning: both hold only what a run can remake. A locked or unopenable one is a
+    ConfigError, which the pipeline turns into a run without that database."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, timeout=30)
+        return _open(path, kind)
+    except sqlite3.DatabaseError as e:
+        if isinstance(e, sqlite3.OperationalError):  # locked, or the folder cannot be written: not damage
+            raise ConfigError(f"The {kind} database {path} cannot be used ({e}).") from None
+        aside = path.with_name(f"{path.name}.broken-{int(time.time())}")
+        try:
+            path.replace(aside)
+        except OSError as move:
+            raise ConfigError(f"The {kind} database {path} is damaged ({e}) and cannot be moved aside "
+                              f"({move.strerror}); delete it.") from None
+        logger.warning("the %s database %s was damaged (%s); moved to %s and started anew", kind, path, e, aside.name)
+        try:
+            return _open(path, kind)
+        except (OSError, sqlite3.Error) as e2:
+            raise ConfigError(f"Cannot open the {kind} database {path} ({e2}); fix its folder or set {kind}_dir.") from None
+    except OSError as e:
+        raise ConfigError(f"Cannot open the {kind} database {path} ({e}); fix its folder or set {kind}_dir.") from None
+
+
+def _open(path: Path, kind: str) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=LOCK_WAIT)
+    try:
+        if db.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
+            raise sqlite3.DatabaseError("failed its integrity check")
         if kind == "cache" and db.execute("PRAGMA user_version").fetchone()[0] < CACHE_VERSION:
             with db:
                 db.executescript("DROP TABLE IF EXISTS summaries; DROP TABLE IF EXISTS embeddings;"
                                  "DROP TABLE IF EXISTS vectors; DROP TABLE IF EXISTS splits;")
                 db.execute(f"PRAGMA user_version = {CACHE_VERSION}")
         db.executescript(SCHEMA[kind])
-    except (OSError, sqlite3.Error) as e:
-        raise ConfigError(f"Cannot open the {kind} database {path} ({e}); fix its folder or set {kind}_dir.") from None
+    except BaseException:
+        db.close()
+        raise
     return db
 
 
@@ -89,6 +140,7 @@ class SummaryCache:
     def _key(self, article: Article, model: str, settings_key: str) -> str:
         return hashlib.sha256(f"{content_key(article)}|{model}|{settings_key}".encode()).hexdigest()
 
+    @_tolerant(None)
     def get(self, article: Article, model: str, settings_key: str) -> Summary | None:
         key = self._key(article, model, settings_key)
         row = self.db.execute("SELECT summary FROM summaries WHERE key = ?", (key,)).fetchone()
@@ -102,6 +154,7 @@ class SummaryCache:
         data.update(article_id=article.id, sentences=tuple(data["sentences"]), sentence_ids=tuple(data["sentence_ids"]))
         return Summary(**data)
 
+    @_tolerant(None)
     def put(self, article: Article, model: str, settings_key: str, summary: Summary) -> None:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?)",
@@ -118,19 +171,23 @@ class SummaryCache:
             self.db.executemany(f"UPDATE {table} SET used = ? WHERE key = ?", [(self.now, k) for k in out])
         return out
 
+    @_tolerant(dict)
     def vectors(self, keys: list[str]) -> dict[str, bytes]:
         return self._lookup("vectors", "vector", keys)
 
+    @_tolerant(None)
     def put_vectors(self, items: list[tuple[str, bytes]]) -> None:
         with self.db:
             self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", [(k, v, self.now) for k, v in items])
 
+    @_tolerant(dict)
     def splits(self, texts: list[str]) -> dict[str, tuple[Sentence, ...]]:
         """Sentence splits made by earlier runs, for those of these texts that have one."""
         keys = {_split_key(t): t for t in texts}
         found = self._lookup("splits", "sentences", list(keys))
         return {keys[k]: tuple(Sentence(*row) for row in json.loads(data)) for k, data in found.items()}
 
+    @_tolerant(None)
     def put_splits(self, splits: dict[str, tuple[Sentence, ...]]) -> None:
         rows = [(_split_key(t),
                  json.dumps([[s.index, s.text, s.start, s.end, s.paragraph] for s in sents]), self.now)
@@ -171,15 +228,18 @@ class State:
         self.path = folder / "state.db"
         self.db = _connect(self.path, "state")
 
+    @_tolerant(lambda: (None, None, None))
     def feed(self, url: str) -> tuple[str | None, str | None, bytes | None]:
         row = self.db.execute("SELECT etag, last_modified, body FROM feeds WHERE url = ?", (url,)).fetchone()
         return (row[0], row[1], row[2]) if row else (None, None, None)
 
+    @_tolerant(None)
     def save_feed(self, url: str, etag: str | None, last_modified: str | None, body: bytes) -> None:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO feeds VALUES (?, ?, ?, ?, ?)",
                             (url, etag, last_modified, body, time.time()))
 
+    @_tolerant(dict)
     def first_seen(self, articles: list[Article], now: float | None = None) -> dict[str, datetime]:
         """When each article was first seen (recording the new ones now), by article id."""
         now = time.time() if now is None else now

@@ -98,3 +98,32 @@ def test_bad_numbers_in_config_are_one_line(tmp_path, setting):
     (tmp_path / "c.toml").write_text(setting + "\n")
     r = runner.invoke(app, ["config", "show", "--config", str(tmp_path / "c.toml")])
     assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("damage", [b"garbage, not a database" * 100, b"SQLite format 3\x00" + b"\x00" * 50])
+def test_damaged_cache_and_state_are_moved_aside_and_rebuilt(tmp_path, seeds, echo, damage):
+    args = ["build", str(seeds), "-o", "o", "-d", "2026-02-05"]
+    assert runner.invoke(app, args).exit_code == 0
+    for folder, name in ((tmp_path / "cache", "cache.db"), (tmp_path / "state", "state.db")):
+        (folder / name).write_bytes(damage)
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert "damaged" in r.stderr
+    assert list((tmp_path / "cache").glob("cache.db.broken-*")) and list((tmp_path / "state").glob("state.db.broken-*"))
+    assert runner.invoke(app, args).exit_code == 0  # and the run after is clean
+
+
+def test_a_cache_that_cannot_be_used_does_not_stop_the_brief(tmp_path, seeds, echo, monkeypatch):
+    (tmp_path / "blocked").write_text("a file where the cache folder should be")
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(tmp_path / "blocked"))
+    r = runner.invoke(app, ["build", str(seeds), "-o", "o", "-d", "2026-02-05"])
+    assert r.exit_code == 0 and "Going on without the cache" in r.stderr
+
+
+def test_only_our_own_temp_files_are_cleaned_up(tmp_path, seeds, echo):
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / ".notes.tmp").write_text("the user's own file")
+    (tmp_path / "o" / ".briefing-tmp.2026-02-05.md.abc.tmp").write_text("left by a killed run")
+    assert runner.invoke(app, ["build", str(seeds), "-o", "o", "-d", "2026-02-05"]).exit_code == 0
+    assert (tmp_path / "o" / ".notes.tmp").exists()
+    assert not (tmp_path / "o" / ".briefing-tmp.2026-02-05.md.abc.tmp").exists()

@@ -111,12 +111,32 @@ def test_json_is_the_same_briefing():
 def test_index_lists_briefings_newest_first(tmp_path):
     for day in ("2026-02-04", "2026-02-06", "2026-02-05"):
         write_atomic(tmp_path / f"{day}.md", to_markdown(sample_briefing()).replace("2026-02-05", day))
+    write_atomic(tmp_path / "2026-02-06.html", "<html></html>")
     (tmp_path / "notes.md").write_text("not a briefing")
     md, page = write_index(tmp_path)
     lines = [l for l in md.read_text().splitlines() if l.startswith("- ")]
-    assert lines == ["- [2026-02-06](2026-02-06.md) · 5 stories", "- [2026-02-05](2026-02-05.md) · 5 stories",
-                     "- [2026-02-04](2026-02-04.md) · 5 stories"]
+    assert lines == ["- [2026-02-06](2026-02-06.md) · 5 stories ([html](2026-02-06.html))",
+                     "- [2026-02-05](2026-02-05.md) · 5 stories", "- [2026-02-04](2026-02-04.md) · 5 stories"]
     assert 'href="2026-02-06.html"' in page.read_text()
+    assert 'href="2026-02-05.md"' in page.read_text()  # no html that day: the index never links a missing file
+
+
+def test_index_with_json_only(tmp_path):
+    write_atomic(tmp_path / "2026-02-05.json", to_json(sample_briefing()))
+    md, page = write_index(tmp_path)
+    assert "[2026-02-05](2026-02-05.json) · 5 stories" in md.read_text() and "No briefings" not in md.read_text()
+
+
+def test_written_files_respect_umask_and_keep_a_chosen_mode(tmp_path):
+    old = os.umask(0o022)
+    try:
+        p = write_atomic(tmp_path / "a.md", "x")
+        assert p.stat().st_mode & 0o777 == 0o644
+        p.chmod(0o640)
+        write_atomic(p, "y")
+        assert p.stat().st_mode & 0o777 == 0o640 and p.read_text() == "y"
+    finally:
+        os.umask(old)
 
 
 def test_md_escape():
