@@ -116,7 +116,17 @@ _BARE_ENTITY = re.compile(r"(?<![&\w])#(\d{2,4});")  # "&#39;" that lost its "&"
 _TAG = re.compile(r"<(?:a|/a|b|/b|i|/i|em|/em|strong|/strong|span|/span|font|/font)\b[^<>]{0,300}>", re.I)
 
 
+# C0/C1 controls (ESC sequences included) and bidirectional overrides: never shown to a reader or a terminal.
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text without control characters, terminal escape sequences or bidi overrides."""
+    return _CONTROL.sub("", text) if text else text
+
+
 def _unglue(line: str) -> str:
+    line = printable(line)
     if "&" in line or "#" in line:  # HTML entities left in text ("AT&amp;T", "&lt;A HREF=...&gt;")
         import html
 

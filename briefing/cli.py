@@ -2,14 +2,18 @@
 
 Exit codes: 0 done (also: skipped because another run holds the output folder's lock);
 1 an unexpected problem; 2 bad usage or config; 3 no usable input; 4 model missing or broken;
-5 done, but some inputs were left out (each named on stderr).
+5 done, but some inputs were left out (each named on stderr); 6 the briefing could not be written (full
+disk, read-only folder; the earlier files are intact); 7 another run has held the output folder's lock
+for longer than stale_lock (likely stuck).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
+import time
 import signal
 import sys
 from datetime import date, datetime, timedelta
@@ -21,7 +25,7 @@ import typer
 
 from . import __version__
 from .config import load_settings
-from .errors import IngestError, BriefingError, ConfigError
+from .errors import BriefingError, ConfigError, IngestError, StuckRunError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Offline news summaries and dated daily briefings.")
@@ -195,17 +199,25 @@ def build(
             settings.out.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise ConfigError(f"Output folder {settings.out} cannot be created ({e.strerror}); fix --out.") from None
-        lock = FileLock(settings.out / ".briefing.lock")
+        if wait_timeout < 0:
+            raise ConfigError(f"--wait-timeout {wait_timeout} must be 0 or more seconds.")
+        lock_path = settings.out / ".briefing.lock"
+        if lock_path.is_symlink() or (lock_path.exists() and not lock_path.is_file()):
+            raise ConfigError(f"{lock_path} is not a plain file (a link or a folder); remove it and run again.")
+        lock = FileLock(lock_path)
         try:
             lock.acquire(timeout=wait_timeout if wait else 0)
         except Timeout:
-            typer.echo(f"Another briefing run is writing to {settings.out}; skipped "
-                       f"({'waited ' + str(wait_timeout) + ' s' if wait else 'use --wait to wait for it'}).", err=True)
+            _report_busy(settings, wait, wait_timeout)
             raise typer.Exit(0) from None
+        except OSError as e:
+            raise ConfigError(f"Cannot lock {lock_path} ({e.strerror}); check the output folder.") from None
         try:
+            _mark_holder(settings.out)
             _remove_stale_temp_files(settings.out)
             result = run_build(sources, settings, the_day, _progress(quiet), stdin, since_at, not no_cache)
         finally:
+            (settings.out / HOLDER).unlink(missing_ok=True)
             lock.release()
     except BriefingError as e:
         raise _fail(e) from None
@@ -216,6 +228,31 @@ def build(
     if result.problems:
         typer.echo(f"{len(result.problems)} input(s) left out; see the messages above.", err=True)
         raise typer.Exit(EXIT_PARTIAL)
+
+
+HOLDER = ".briefing.lock.started"  # when the run holding the lock started, and its process id
+
+
+def _mark_holder(out: Path) -> None:
+    try:
+        (out / HOLDER).write_text(f"{time.time():.0f} {os.getpid()}\n")
+    except OSError:
+        pass
+
+
+def _report_busy(settings, wait: bool, wait_timeout: int) -> None:
+    """Another run holds the lock: skip quietly while it is young; past stale_lock, say loudly that it is stuck."""
+    try:
+        started, pid = (settings.out / HOLDER).read_text().split()[:2]
+        age = time.time() - float(started)
+    except (OSError, ValueError):
+        age, pid = 0.0, "?"
+    if age > settings.stale_lock:
+        raise StuckRunError(f"Another briefing run (process {pid}) has held {settings.out} for {age / 3600:.1f} h, "
+                            f"longer than stale_lock = {settings.stale_lock} s: it is likely stuck. Stop it "
+                            f"(kill {pid}) and the next run goes on.")
+    typer.echo(f"Another briefing run is writing to {settings.out}; skipped "
+               f"({'waited ' + str(wait_timeout) + ' s' if wait else 'use --wait to wait for it'}).", err=True)
 
 
 def _remove_stale_temp_files(folder: Path) -> None:

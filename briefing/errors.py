@@ -37,3 +37,15 @@ class ModelError(BriefingError):
     """A model that is present but cannot be loaded or run."""
 
     exit_code = 4
+
+
+class OutputError(BriefingError):
+    """The briefing could not be written (full disk, read-only folder); what was there before is intact."""
+
+    exit_code = 6
+
+
+class StuckRunError(BriefingError):
+    """Another run has held the output folder's lock for longer than stale_lock: likely hung."""
+
+    exit_code = 7

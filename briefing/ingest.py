@@ -15,7 +15,7 @@ from pathlib import Path
 import html
 import warnings
 
-from .clean import language, word_count
+from .clean import language, printable, word_count
 from .documents import Article
 from .errors import IngestError, NoInputError
 from .publisher import feed_publisher, publisher
@@ -328,7 +328,9 @@ def _field(rec: dict, key: str) -> str | None:
 
 
 def _article(raw: RawArticle, id: str, source: str, **extra) -> Article:
-    return Article(id=id, title=raw.title, text=raw.text, source=source, dateline=raw.dateline,
+    title = printable(raw.title) if raw.title else raw.title
+    source = printable(source).replace("\n", " ")
+    return Article(id=id, title=title, text=raw.text, source=source, dateline=raw.dateline,
                    truncated=raw.truncated, language=language(f"{raw.title or ''}\n{raw.text}"), **extra)
 
 
@@ -397,9 +399,9 @@ def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None) -> tup
         else:
             path = Path(given)
             if not path.exists():
-                problems.append(f"{path}: no such file or folder; check the path.")
+                problems.append(f"{shown(path)}: no such file or folder; check the path.")
                 continue
-            sources = [(str(p), p) for p in _files(path, problems)]
+            sources = [(shown(p), p) for p in _files(path, problems)]
         for name, path in sources:
             try:
                 if path is not None and not path.is_file():  # a FIFO blocks, a device never ends
@@ -420,6 +422,12 @@ def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None) -> tup
                 seen[art.id] = n + 1
                 articles.append(replace(art, id=f"{art.id}~{n + 1}") if n else art)
     return articles, problems
+
+
+def shown(path: Path | str) -> str:
+    """A path as one printable line: a newline or escape code in a file name cannot forge a log line."""
+    text = str(path)
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 def _read_limited(path: Path) -> bytes:

@@ -8,6 +8,8 @@ import re
 import tempfile
 from pathlib import Path
 
+from .errors import OutputError
+
 _BRIEF = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(md|html|json)$")
 
 
@@ -61,6 +63,11 @@ def write_together(files: dict[Path, str]) -> tuple[Path, ...]:
             temps[path] = write_temp(path, text)
         for path, tmp in temps.items():
             os.replace(tmp, path)
+    except OSError as e:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+        raise OutputError(f"Cannot write {e.filename or next(iter(files))} ({e.strerror}); the earlier files there are "
+                          "unchanged. Free some space or choose another --out.") from None
     except BaseException:
         for tmp in temps.values():
             tmp.unlink(missing_ok=True)

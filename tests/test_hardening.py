@@ -127,3 +127,49 @@ def test_only_our_own_temp_files_are_cleaned_up(tmp_path, seeds, echo):
     assert runner.invoke(app, ["build", str(seeds), "-o", "o", "-d", "2026-02-05"]).exit_code == 0
     assert (tmp_path / "o" / ".notes.tmp").exists()
     assert not (tmp_path / "o" / ".briefing-tmp.2026-02-05.md.abc.tmp").exists()
+
+
+def test_control_characters_never_reach_the_page_or_the_log(tmp_path, echo):
+    (tmp_path / "n").mkdir()
+    (tmp_path / "n" / "a.jsonl").write_text(
+        '{"title": "Storm\\u001b[31m closes\\u202e ports", "text": "A storm\\u0000 closed the ports on Monday, '
+        'officials said.\\u001b[2J"}\n')
+    (tmp_path / "n" / "bad\nWARNING forged.txt").write_bytes(b"\x00\x01binary")
+    r = runner.invoke(app, ["build", "n", "-o", "o", "-d", "2026-02-05", "-f", "all"])
+    assert r.exit_code == 5, r.output
+    for f in (tmp_path / "o").glob("2026-02-05.*"):
+        text = f.read_text()
+        assert not any(c in text for c in ("\x1b", "\x00", "\u202e")), f.name
+    assert "\nWARNING forged" not in r.stderr and "bad\\nWARNING forged.txt" in r.stderr
+
+
+def test_read_only_output_folder_is_one_line_and_keeps_the_old_brief(tmp_path, seeds, echo, monkeypatch):
+    assert runner.invoke(app, ["build", str(seeds), "-o", "o", "-d", "2026-02-05"]).exit_code == 0
+    before = (tmp_path / "o" / "2026-02-05.md").read_text()
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device", str(tmp_path / "o" / "x"))
+
+    monkeypatch.setattr("briefing.output.tempfile.mkstemp", full)
+    r = runner.invoke(app, ["build", str(seeds), "-o", "o", "-d", "2026-02-05", "--no-cache"])
+    assert r.exit_code == 6 and "No space left on device" in r.stderr and "Traceback" not in r.output
+    assert (tmp_path / "o" / "2026-02-05.md").read_text() == before
+
+
+def test_planted_lock_symlink_and_negative_wait_are_one_line(tmp_path, seeds, echo):
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / ".briefing.lock").symlink_to(tmp_path / "elsewhere")
+    r = runner.invoke(app, ["build", str(seeds), "-o", "o"])
+    assert r.exit_code == 2 and "not a plain file" in r.stderr
+    r = runner.invoke(app, ["build", str(seeds), "-o", "p", "--wait", "--wait-timeout", "-1"])
+    assert r.exit_code == 2 and "--wait-timeout" in r.stderr
+
+
+def test_a_run_stuck_past_stale_lock_is_reported_loudly(tmp_path, seeds, echo):
+    from filelock import FileLock
+
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / ".briefing.lock.started").write_text(f"{time.time() - 3 * 3600:.0f} 4242\n")
+    with FileLock(tmp_path / "o" / ".briefing.lock"):
+        r = runner.invoke(app, ["build", str(seeds), "-o", "o"])
+    assert r.exit_code == 7 and "likely stuck" in r.stderr and "4242" in r.stderr
