@@ -18,7 +18,7 @@ from .errors import ConfigError, IngestError, NoInputError
 from .ingest import read_inputs, require_articles
 from .output import write_index, write_together
 from .render import to_html, to_json, to_markdown
-from .sections import assign, descriptions, from_category
+from .sections import classify, descriptions, from_category
 from .summarize import get_summarizer
 from .summarize.base import ProgressFn
 from .store import CachedEncoder, State, SummaryCache
@@ -135,7 +135,7 @@ def group_stories(articles: Sequence[Article], settings: Settings,
         flat = [(name, p) for name, ps in phrases.items() for p in ps]
         phrase_vecs = encoder.encode([p for _, p in flat], max_length=128)
         story_vecs = np.stack([_unit(np.concatenate([blocks[i] for i in groups[k]]).mean(0)) for k in need])
-        for k, name in zip(need, assign(story_vecs, phrase_vecs, [n for n, _ in flat])):
+        for k, name in zip(need, classify(story_vecs, names, phrase_vecs, [n for n, _ in flat])):
             chosen[k] = name
     return groups, [s or FALLBACK_SECTION for s in chosen]
 

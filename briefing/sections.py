@@ -9,7 +9,9 @@ configurable (`sections` and `[section_descriptions]`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -84,6 +86,43 @@ def from_category(category: str | None, names: Sequence[str]) -> str | None:
         return by_lower[key]
     alias = ALIASES.get(key)
     return alias if alias in names else None
+
+
+CLASSIFIER = Path(__file__).resolve().parent.parent / "models" / "sections" / "sections.npz"
+
+
+@functools.lru_cache(maxsize=1)
+def load_classifier(path: Path = CLASSIFIER) -> tuple[list[str], np.ndarray, np.ndarray] | None:
+    """The section classifier trained on labelled news (training/train_sections.py), or None if absent."""
+    try:
+        data = np.load(path)
+        return list(map(str, data["labels"])), data["weight"] * float(data["scale"]), data["bias"]
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def classify(story_vecs: np.ndarray, names: Sequence[str], phrase_vecs: np.ndarray | None = None,
+             phrase_section: Sequence[str] | None = None, model="default") -> list[str]:
+    """Each story's section among `names`.
+
+    Sections the classifier learned from labelled news (World, Business, Technology, Sports, Culture) are
+    decided by it; a section it does not know (Politics, Science, Health, one a user adds) is chosen
+    zero-shot, when the story's vector is nearest that section's phrases. Without phrase vectors, the
+    classifier alone decides among the sections it knows.
+    """
+    if len(story_vecs) == 0:
+        return []
+    clf = load_classifier() if model == "default" else model
+    known = [n for n in names if clf is not None and n in clf[0]]
+    if len(known) < 2:
+        return assign(story_vecs, phrase_vecs, phrase_section)
+    labels, weight, bias = clf
+    cols = [labels.index(n) for n in known]
+    learned = [known[int(i)] for i in (story_vecs @ weight[cols].T + bias[cols]).argmax(1)]
+    if phrase_vecs is None or not any(n not in known for n in names):
+        return learned
+    zero = assign(story_vecs, phrase_vecs, phrase_section)
+    return [z if z not in known else c for z, c in zip(zero, learned)]
 
 
 def assign(story_vecs: np.ndarray, phrase_vecs: np.ndarray, phrase_section: Sequence[str]) -> list[str]:
