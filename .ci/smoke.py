@@ -30,9 +30,11 @@ def main() -> int:
         except BriefingError as e:
             print(f"one-line error (allowed): {e}", file=sys.stderr)
     print(f"smoke: {len(inputs)} real inputs read, {read} articles, no traceback")
-    sample = [str(p) for p in (pages[:3] or inputs[:1])]
+    sample = [str(p) for p in (pages[:2] or inputs[:1])]
     with tempfile.TemporaryDirectory() as out:
-        for cmd in (["briefing", "summarize", *sample], ["briefing", "build", "seeds", "--out", out, "--no-cache"]):
+        commands = [["briefing", "summarize", page, "--format", "json"] for page in sample]
+        commands.append(["briefing", "build", "seeds", "--out", out, "--no-cache"])
+        for cmd in commands:
             proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
             if proc.returncode not in (0, 5) or "Traceback" in proc.stderr:
                 print(f"smoke: {' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}", file=sys.stderr)
