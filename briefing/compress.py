@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "minilm-compress"
 MAX_TOKENS = 96  # subword tokens per sentence; news sentences are ~35
+FILL_MIN = 0.3  # a headline shorter than min_words takes words down to this keep-probability, no lower
 PROB_STEP = 1e-3  # keep-probabilities are compared at this resolution: ties fall to position, not float noise
 
 # A word: letters/digits with inner apostrophes, hyphens, dots and commas (U.S., 1,200, don't), or one symbol.
@@ -116,8 +117,8 @@ def decode(text: str, toks: list[re.Match], probs: np.ndarray, min_words: int = 
     keep: set[int] = set()
     words = 0
     for u in order:
-        if words >= min_words and (score[u] < 0.5 or words + size[u] > max_words):
-            continue
+        if score[u] < 0.5 and (words >= min_words or score[u] < FILL_MIN):
+            continue  # below the tagger's choice only to reach min_words, and never a word it all but deleted
         if words + size[u] > max_words and words >= min_words:
             continue
         keep.add(u)
@@ -137,7 +138,7 @@ def _articles(text: str) -> str:
         vowel = word.lower().startswith(("hour", "honest", "honor", "honour", "heir")) or word[0].lower() in "aeio" or (word[0].lower() == "u" and not word.lower().startswith(("uni", "use", "usu", "eu")))
         want = ("an" if vowel else "a")
         return (want.capitalize() if art[0].isupper() else want) + " " + word
-    return re.sub(r"\b([Aa]n?) ([A-Za-z]\w*)", fix, text)
+    return re.sub(r"(?<![\w'’-])([Aa]n?) ([A-Za-z]\w*)", fix, text)
 
 
 def _trim(toks: list[re.Match], kept: list[int]) -> list[int]:
