@@ -83,7 +83,7 @@ def is_sentence_line(line: str) -> bool:
 
 def clean_lines(lines: list[str], page: bool) -> list[str]:
     """Drop boilerplate lines anywhere, and (for a web page) the non-sentence trailer at the end."""
-    kept = [u for u in (_unglue(ln) for ln in lines) if u and not is_boilerplate(u)]
+    kept = [u for u in (_repair(ln) for ln in lines) if u and not is_boilerplate(u)]
     if page:
         # The trailer: non-sentence lines at the end (related headlines, credits, dates). A long run of
         # them is the article itself (a list, a table, tour dates the story is about), so it stays.
@@ -125,7 +125,7 @@ def printable(text: str) -> str:
     return _CONTROL.sub("", text) if text else text
 
 
-def _unglue(line: str) -> str:
+def _repair(line: str) -> str:
     line = printable(line)
     if "&" in line or "#" in line:  # HTML entities left in text ("AT&amp;T", "&lt;A HREF=...&gt;")
         import html
