@@ -186,13 +186,14 @@ def summarize_cached(stories: Sequence[Sequence[Article]], settings: Settings, c
     return found, summarizer.name, len(articles) - len(todo)
 
 
-def _disposable(opener, kind: str):
+def _disposable(opener, kind: str, quiet: bool = False):
     """The cache or state database, or None (with a warning) when it cannot be used: a brief is never
     lost to a database that only saves work."""
     try:
         return opener()
     except ConfigError as e:
-        logger.warning("%s Going on without the %s: nothing is reused or remembered this run.", e, kind)
+        (logger.info if quiet else logger.warning)("%s Going on without the %s: nothing is reused or remembered "
+                                                   "this run.", e, kind)
         return None
 
 
@@ -202,8 +203,10 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress_
     """Write OUT/DAY.{md,html,...} and the index from the inputs; each file is replaced atomically."""
     from .config import cache_dir, state_dir
 
-    state = _disposable(lambda: State(state_dir(settings)), "state")
-    cache = _disposable(lambda: SummaryCache(cache_dir(settings)), "cache") if use_cache else None
+    # A dry run writes nothing anywhere: no state, and the cache only read (when there is one).
+    state = None if dry_run else _disposable(lambda: State(state_dir(settings)), "state")
+    cache = (_disposable(lambda: SummaryCache(cache_dir(settings), read_only=dry_run), "cache", quiet=dry_run)
+             if use_cache else None)
     try:
         articles, problems = read(inputs, stdin, state, settings.fetch_timeout, settings.allow_private_fetch,
                                   settings.fetch_budget)

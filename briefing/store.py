@@ -127,12 +127,23 @@ def content_key(article: Article) -> str:
 class SummaryCache:
     """Summaries by (article content, model, summary settings)."""
 
-    def __init__(self, folder: Path, now: float | None = None):
+    def __init__(self, folder: Path, now: float | None = None, read_only: bool = False):
+        """read_only (for --dry-run): look things up in an existing cache, write nothing, create nothing."""
         self.path = folder / "cache.db"
-        self.db = _connect(self.path, "cache")
+        self.read_only = read_only
         self.now = time.time() if now is None else now
         self.hits = 0
         self.misses = 0
+        if read_only:
+            if not self.path.is_file():
+                raise ConfigError(f"No cache at {self.path} yet.")
+            try:
+                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=LOCK_WAIT)
+                self.db.execute("SELECT 1 FROM summaries LIMIT 1")
+            except sqlite3.Error as e:
+                raise ConfigError(f"The cache {self.path} cannot be read ({e}).") from None
+            return
+        self.db = _connect(self.path, "cache")
         with self.db:  # forget what no run has used for KEEP_DAYS
             for table in ("summaries", "vectors", "splits"):
                 self.db.execute(f"DELETE FROM {table} WHERE used < ?", (self.now - KEEP_DAYS * 86400,))
@@ -148,14 +159,17 @@ class SummaryCache:
             self.misses += 1
             return None
         self.hits += 1
-        with self.db:
-            self.db.execute("UPDATE summaries SET used = ? WHERE key = ?", (self.now, key))
+        if not self.read_only:
+            with self.db:
+                self.db.execute("UPDATE summaries SET used = ? WHERE key = ?", (self.now, key))
         data = json.loads(row[0])
         data.update(article_id=article.id, sentences=tuple(data["sentences"]), sentence_ids=tuple(data["sentence_ids"]))
         return Summary(**data)
 
     @_tolerant(None)
     def put(self, article: Article, model: str, settings_key: str, summary: Summary) -> None:
+        if self.read_only:
+            return
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?)",
                             (self._key(article, model, settings_key), json.dumps(asdict(summary)), self.now))
@@ -167,8 +181,9 @@ class SummaryCache:
             chunk = keys[lo : lo + 500]
             marks = ",".join("?" * len(chunk))
             out.update(self.db.execute(f"SELECT key, {column} FROM {table} WHERE key IN ({marks})", chunk).fetchall())
-        with self.db:
-            self.db.executemany(f"UPDATE {table} SET used = ? WHERE key = ?", [(self.now, k) for k in out])
+        if not self.read_only:
+            with self.db:
+                self.db.executemany(f"UPDATE {table} SET used = ? WHERE key = ?", [(self.now, k) for k in out])
         return out
 
     @_tolerant(dict)
@@ -177,6 +192,8 @@ class SummaryCache:
 
     @_tolerant(None)
     def put_vectors(self, items: list[tuple[str, bytes]]) -> None:
+        if self.read_only:
+            return
         with self.db:
             self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", [(k, v, self.now) for k, v in items])
 
@@ -192,6 +209,8 @@ class SummaryCache:
         rows = [(_split_key(t),
                  json.dumps([[s.index, s.text, s.start, s.end, s.paragraph] for s in sents]), self.now)
                 for t, sents in splits.items()]
+        if self.read_only:
+            return
         with self.db:
             self.db.executemany("INSERT OR REPLACE INTO splits VALUES (?, ?, ?)", rows)
 

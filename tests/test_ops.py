@@ -288,6 +288,17 @@ def test_dry_run_writes_nothing_and_calls_no_model(seeds, echo, tmp_path):
     assert "would read 4 articles" in r.stdout and "4 to summarize" in r.stdout
     assert f"would write {tmp_path / 'b' / '2026-02-05.md'}" in r.stdout
     assert echo.calls == 0 and not (tmp_path / "b").exists()
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "state").exists()  # nothing written anywhere
+
+
+def test_dry_run_reads_an_existing_cache_without_touching_it(seeds, echo, tmp_path):
+    assert runner.invoke(app, ["build", str(seeds), "-o", "b", "-d", "2026-02-05"]).exit_code == 0
+    files = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in (tmp_path / "cache").iterdir()}
+    files.update({p: (p.stat().st_mtime_ns, p.stat().st_size) for p in (tmp_path / "state").iterdir()})
+    r = runner.invoke(app, ["build", str(seeds), "-o", "c", "-d", "2026-02-05", "--dry-run"])
+    assert r.exit_code == 0 and "4 stories cached, 0 to summarize" in r.stdout, r.output
+    assert {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in files} == files
+    assert set((tmp_path / "cache").iterdir()) | set((tmp_path / "state").iterdir()) == set(files)
 
 
 # -- locking and interrupted runs ----------------------------------------------------------------
