@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from briefing import cluster as clustering
 from briefing.cli import app
-from briefing.cluster import SAME_STORY, cluster, coverage, joined_reports
+from briefing.cluster import SAME_EVENT, cluster, coverage, joined_reports
 from briefing.config import Settings
 from briefing.ingest import read_inputs
 from briefing.pipeline import group_stories
@@ -146,7 +146,7 @@ def test_vectors_and_summaries_unused_for_keep_days_are_dropped(tmp_path):
 def test_threshold_is_documented_in_the_readme():
     from conftest import ROOT
 
-    assert f"{SAME_STORY:.2f}" in (ROOT / "README.md").read_text()
+    assert f"SAME_EVENT = {SAME_EVENT:.2f}" in (ROOT / "README.md").read_text()
 
 
 
