@@ -12,10 +12,11 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-import html
 import warnings
 
 from .clean import language, printable, word_count
+from .encoding import decode, declared_encoding  # noqa: F401  (part of this module's interface)
+from .feedtext import squash, entry_text, html_to_text, media_texts
 from .documents import Article
 from .errors import IngestError, NoInputError
 from .publisher import feed_publisher, publisher
@@ -30,67 +31,6 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".feed"}
 JSON_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 STDIN = "-"
-
-
-_DECLARED = re.compile(rb"""<\?xml[^>]*encoding=["']([\w.:-]+)["']|<meta[^>]+charset=["']?([\w.:-]+)""", re.I)
-
-
-def declared_encoding(data: bytes) -> str | None:
-    """The encoding the bytes declare: a BOM, an XML declaration or an HTML <meta charset>."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    m = _DECLARED.search(data[:4096])
-    if m:
-        name = (m.group(1) or m.group(2)).decode("ascii", "replace")
-        try:
-            import codecs
-
-            return codecs.lookup(name).name
-        except LookupError:
-            return None
-    return None
-
-
-def decode(data: bytes, name: str, declared: str | None = None) -> str:
-    """Bytes -> text, or an IngestError that names the input and the fix.
-
-    The declared encoding wins (HTTP charset given by the caller, BOM, XML declaration, <meta
-    charset>); undeclared text that is not UTF-8 is detected with charset-normalizer, and the
-    encoding assumed is logged.
-    """
-    if not data.strip():
-        raise IngestError(f"{name}: the input is empty; give a file with at least one article.")
-    encoding = declared or declared_encoding(data)
-    if encoding and encoding.startswith("utf-16"):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise IngestError(f"{name}: broken UTF-16 text; re-save it as UTF-8.") from None
-    head = data[:8192]
-    if b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 100 + 2:
-        raise IngestError(
-            f"{name}: a binary file, not text; give text, Markdown, HTML, RSS/Atom or JSONL."
-        )
-    if encoding and encoding not in ("utf-8", "utf-8-sig"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            logger.warning("%s: declares %s but is not; detecting its encoding", name, encoding)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data[:1_000_000]).best()
-        if best is None:
-            raise IngestError(
-                f"{name}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}) and no other encoding "
-                f"fits; convert it first, e.g. iconv -f windows-1252 -t utf-8 {name} > fixed.txt"
-            ) from None
-        logger.info("%s: not UTF-8; read as %s", name, best.encoding)
-        return data.decode(best.encoding, errors="replace")
 
 
 def sniff(data: bytes, suffix: str) -> str:
@@ -120,30 +60,6 @@ def _parse_date(value: object, where: str) -> datetime | None:
         logger.warning("%s: published %r is not an ISO 8601 date (e.g. 2026-02-05T08:00:00Z); ignored", where, value)
         return None
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
-_BLOCKS = ("p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "td", "th",
-           "table", "section", "article", "header", "footer", "figure", "figcaption", "dt", "dd", "hr", "pre")
-
-
-def html_to_text(fragment: str) -> str:
-    """An HTML fragment (a feed entry) -> plain paragraphs; scripts and styles dropped."""
-    import lxml.html
-
-    if "<" not in fragment:
-        return fragment.strip()
-    try:
-        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    except Exception:  # lxml raises several types on junk markup
-        return re.sub(r"<[^>]*>", " ", fragment).strip()
-    for bad in root.xpath("//script|//style|//noscript|//iframe"):
-        bad.drop_tree()
-    for el in root.iter(*_BLOCKS):  # a block starts and ends a line: "...is heard</p><p>Chelsea's..."
-        el.tail = "\n" + (el.tail or "")
-        if el.tag != "br":
-            el.text = "\n" + (el.text or "")
-    lines = (re.sub(r"\s+", " ", ln).strip() for ln in root.text_content().split("\n"))
-    return "\n".join(ln for ln in lines if ln)
 
 
 def _from_body(title: str | None, body: str, kind: str = "text") -> RawArticle | None:
@@ -177,53 +93,25 @@ def _without_standfirst(text: str, title: str | None, description: str | None) -
     not the story's text, and a summary built on it would repeat the headline."""
     lines = [re.sub(r"^(?:[|•·]\s*)+", "", ln.strip()) for ln in text.split("\n")]
     lines = [ln for ln in lines if ln]
-    squashed_title = _squash(title or "")
+    squashed_title = squash(title or "")
     at = 0
     if lines and squashed_title:
-        first = _squash(lines[0])
+        first = squash(lines[0])
         if first and (first == squashed_title or (len(first) > 15 and first in squashed_title)):
             at = 1  # the page's own heading ("Is Football Violence a Crime?" under "Opinion | Is ...")
         elif title and lines[0].startswith(title.strip()) and len(lines[0]) > len(title.strip()) + 20:
             lines[0] = lines[0][len(title.strip()):].strip()  # the heading run into the first paragraph
-    desc = _squash((description or "").rstrip(" .…"))[:120]
+    desc = squash((description or "").rstrip(" .…"))[:120]
     if at >= len(lines) or len(desc) < 40:
         return "\n".join(lines)
-    first = _squash(lines[at])
+    first = squash(lines[at])
     if not (first.startswith(desc) or desc.startswith(first[:120])):
         return "\n".join(lines)
     words = set(first.split())
-    later = any(len(words & set(_squash(ln).split())) >= 0.7 * len(words) for ln in lines[at + 1 :])
+    later = any(len(words & set(squash(ln).split())) >= 0.7 * len(words) for ln in lines[at + 1 :])
     if at == 1 or later:
         return "\n".join(lines[:at] + lines[at + 1 :])
     return "\n".join(lines)
-
-
-def _media_texts(data: bytes) -> set[str]:
-    """Captions and credits of a feed's media (media:description, media:text, media:credit): never an entry's text."""
-    found = set()
-    for m in re.finditer(rb"<media:(?:description|text|credit|title)\b[^>]*>(.*?)</media:", data, re.S | re.I):
-        value = m.group(1).decode("utf-8", "replace")
-        value = re.sub(r"^<!\[CDATA\[|\]\]>$", "", value.strip())
-        found.add(_squash(html_to_text(html.unescape(value))))
-    return found
-
-
-def _squash(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
-def entry_text(entry, media: set[str]) -> str:
-    """An entry's article text: full content (content:encoded, Atom content) when it is the article,
-    else the description; never a media caption or credit that feedparser files as content."""
-    summary = html_to_text(entry.get("summary", "") or "")
-    contents = [html_to_text(c.get("value", "") or "") for c in entry.get("content") or []]
-    contents = [c for c in contents if c and _squash(c) not in media]
-    best = max(contents, key=lambda c: len(c.split()), default="")
-    if summary and _squash(summary) in media:
-        summary = ""
-    if best and len(best.split()) >= len(summary.split()):
-        return best
-    return summary or best
 
 
 def parse_feed(data: bytes, name: str) -> list[Article]:
@@ -234,7 +122,7 @@ def parse_feed(data: bytes, name: str) -> list[Article]:
         why = f" ({feed.bozo_exception})" if feed.bozo else ""
         raise IngestError(f"{name}: not a readable RSS/Atom feed{why}; check the file or its URL.")
     source = feed_publisher(feed.feed.get("title"), feed.feed.get("link")) or Path(name).name
-    media = _media_texts(data)
+    media = media_texts(data)
     out = []
     for n, entry in enumerate(feed.entries, 1):
         raw = _from_body(html_to_text(entry.get("title", "")) or None, entry_text(entry, media), kind="feed")

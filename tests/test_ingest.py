@@ -67,7 +67,7 @@ def test_bad_input_gets_one_line_error_naming_it(data, phrase):
 
 
 def test_undeclared_latin1_text_is_detected(caplog):
-    caplog.set_level("INFO", logger="briefing.ingest")
+    caplog.set_level("INFO", logger="briefing")
     data = "Le caf\xe9 de la gare a rouvert apr\xe8s les travaux, a annonc\xe9 la mairie lundi.".encode("cp1252")
     [a] = parse_bytes(data, "latin.txt", ".txt")
     assert "café" in a.text and "après" in a.text
