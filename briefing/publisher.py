@@ -19,11 +19,16 @@ def domain(url: str | None) -> str | None:
     return host or None
 
 
+# Site names that name no publisher: a CMS's or a syndication host's default.
+_GENERIC = frozenset({"hosted", "home", "homepage", "news", "index", "website", "site", "blog", "article", "articles",
+                      "story", "stories", "wordpress", "untitled", "default", "main", "page", "web"})
+
+
 def _usable(name: str | None) -> str | None:
     if not name:
         return None
     name = " ".join(name.split()).strip(" -|:")
-    if len(name) < 3 or _BAD_NAME.search(name) or len(name.split()) > 8:
+    if len(name) < 3 or _BAD_NAME.search(name) or len(name.split()) > 8 or name.lower() in _GENERIC:
         return None
     if name.islower() and len(name) <= 3:  # "nj": a sitename taken from a URL fragment
         return None

@@ -165,6 +165,7 @@ def test_language_and_source_names():
     assert publisher("Copyright 2014", "https://www.hawaiinewsnow.com/story/1") == "hawaiinewsnow.com"
     assert publisher("Reuters_Co_Uk", "https://uk.reuters.com/article/x") == "uk.reuters.com"
     assert publisher("The Guardian", None) == "The Guardian"
+    assert publisher("Hosted", "https://hosted.ap.org/berkshireeagle/article/1") == "hosted.ap.org"
 
 
 def test_text_file_source_is_its_name_not_its_path(tmp_path):
