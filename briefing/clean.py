@@ -29,6 +29,7 @@ BOILERPLATE = re.compile(
     | follow\ (?:us|him|her|the\ latest|.{0,60}\ on\ (?:facebook|twitter|instagram|x)\b)
     | share\ (?:this|on|your)\b | please\ share\ your | (?:also\ on|more\ from|more\ on|see\ more|see\ also|also\ read|also\ see|don'?t\ miss|most\ popular|popular\ on|recommended|related(?:\ (?:post|article|story|stories|coverage|content|links?))?|you\ may\ also\ like|you\ might\ also\ like|trending|watch|listen|live|video|photos?|gallery|explore\ further|more\ stories|top\ stories|editor'?s\ picks?)\b\s*[:\-–—|]
     | (?:also\ on|explore\ further|you\ may\ also\ like|you\ might\ also\ like|related\ (?:articles|stories|posts)|more\ stories|popular\ on\ \S+|don'?t\ miss|see\ more\ photos|advertisement|comments?|tell\ us\ what\ you\ think|leave\ a\ comment)\W*$
+    | advertisement\b | by\ \S+\ \S+\ (?:\.|and\b)
     | this\ copy\ is\ for\ your\ personal | (?:all\ rights\ reserved|copyright\b|©|\(c\)\ \d{4}) | image\ (?:copyright|caption|credit)
     | (?:main\ )?(?:image|photo|picture|video)\ (?:credit|source|by)\b | media\ playback | filed\ under\b | tags?\s*: | posted\ in\b
     | (?:sources?|credits?|contributing|photos?|pictures?)\s*:

@@ -19,6 +19,7 @@ Both thresholds come from benchmarks/clustering.py (see the README for the figur
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import zlib
@@ -29,6 +30,8 @@ from dataclasses import replace
 import numpy as np
 
 from .documents import Article
+
+logger = logging.getLogger(__name__)
 
 # Mean sentence coverage (MiniLM) for one event: the threshold with the best F1 on a simulated
 # CNN/DailyMail day whose distinct articles are each story's nearest other article
@@ -145,10 +148,27 @@ def name_similarity(articles: Sequence[Article]) -> np.ndarray:
     return sim
 
 
+ENCODER_LANGUAGES = frozenset({"en"})  # what all-MiniLM-L6-v2 was trained on
+
+
+def readable(article: Article) -> bool:
+    """Can the encoder judge this article's meaning? English, or too short to tell (a title-only item)."""
+    return article.language is None or article.language in ENCODER_LANGUAGES
+
+
 def event_similarity(articles: Sequence[Article], cover: np.ndarray) -> np.ndarray:
     """Same-event evidence: sentence coverage (the same facts told) and shared names and numbers (the same
-    people, places and figures), averaged; reports published days apart need more of both."""
+    people, places and figures), averaged; reports published days apart need more of both. Articles in
+    languages the encoder cannot read have none: they are grouped only with their copies (fingerprints)."""
     sim = (cover + name_similarity(articles)) / 2
+    foreign = np.array([not readable(a) for a in articles], dtype=bool)
+    if foreign.any():
+        logger.info("%d articles not in English: grouped only with their copies, sectioned by feed category",
+                    int(foreign.sum()))
+        for i in np.flatnonzero(foreign):
+            logger.debug("  %s (%s)", articles[i].id, articles[i].language)
+        sim[foreign, :] = 0.0
+        sim[:, foreign] = 0.0
     stamps = [a.published.timestamp() if a.published else None for a in articles]
     if sum(s is not None for s in stamps) > 1:
         t = np.array([s if s is not None else np.nan for s in stamps])

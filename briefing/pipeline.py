@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cluster import SAME_EVENT, cluster, coverage, event_similarity, joined_reports
+from .cluster import SAME_EVENT, cluster, coverage, event_similarity, joined_reports, readable
 from .compose import best_article, compose
 from .config import Settings
 from .documents import Article, Briefing, Story, Summary
@@ -28,12 +28,6 @@ from .summarize.encoder import SENTENCE_TOKENS, default_encoder
 logger = logging.getLogger(__name__)
 FALLBACK_SECTION = "News"  # where stories go when no encoder is installed and no category fits
 OTHER_LANGUAGES = "Other languages"  # stories the English-only encoder cannot read, without a feed category
-ENCODER_LANGUAGES = frozenset({"en"})  # what all-MiniLM-L6-v2 was trained on
-
-
-def readable(article: Article) -> bool:
-    """Can the encoder judge this article's meaning? English, or too short to tell (a title-only item)."""
-    return article.language is None or article.language in ENCODER_LANGUAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,17 +101,6 @@ def group_stories(articles: Sequence[Article], settings: Settings,
         cuts = np.cumsum([len(ts) for ts in texts])[:-1]
         blocks = np.split(vecs, cuts)
     sim = event_similarity(articles, coverage(blocks)) if blocks else None
-    if sim is not None:
-        # Other languages are never merged by meaning (the encoder reads English); copies still are.
-        foreign = np.array([not readable(a) for a in articles])
-        if foreign.any():
-            logger.info("%d articles not in English: grouped only with their copies, sectioned by feed category",
-                        int(foreign.sum()))
-            for i in np.flatnonzero(foreign):
-                logger.debug("  %s (%s)", articles[i].id, articles[i].language)
-            sim[foreign, :] = 0.0
-            sim[:, foreign] = 0.0
-            np.fill_diagonal(sim, 1.0)
     groups = []
     for g in cluster(articles, sim, SAME_EVENT):
         best = g[best_article([articles[i] for i in g])]
@@ -214,13 +197,13 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress_
             raise NoInputError(f"{len(articles)} articles is more than max_articles = {settings.max_articles}; "
                                "split the inputs over several runs or raise max_articles in the config.")
         if since is not None:
-            kept = select_since(articles, since, state.first_seen(articles) if state and not dry_run else {})
+            kept = select_since(articles, since, state.first_seen(articles) if state else {})
             logger.info("%d of %d articles are from %s on", len(kept), len(articles), since.isoformat())
             if not kept:
                 raise NoInputError(f"No articles from {since:%Y-%m-%d %H:%M %Z} on among {len(articles)} read; "
                                    "widen --since.")
             articles = kept
-        elif state and not dry_run:
+        elif state:  # None in a dry run
             state.first_seen(articles)
         split_before = cache.splits([a.text for a in articles]) if cache else {}
         known_splits(split_before)

@@ -6,6 +6,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -26,12 +27,6 @@ MIN_WORDS = 5  # shorter "sentences" are captions, bylines and fragments
 MAX_WORDS = 80  # longer ones are run-ons or lists glued together by the segmenter
 REDUNDANT = 0.85  # cosine above which two sentences say the same thing
 SHORT_LEAD = 10  # a lead sentence this short is already a headline: it is not compressed
-_BOILERPLATE = re.compile(
-    r"^(?:click here|scroll down|follow (?:us|him|her)|sign up|subscribe|read more|share (?:this|on)|"
-    r"image (?:copyright|caption)|media playback|advertisement|all rights reserved|copyright ©|"
-    r"related:|watch:|listen:|updated:|published:|last modified|by \S+ \S+ (?:\.|and)|photo:)",
-    re.I,
-)
 
 
 def is_candidate(sent: Sentence, cut_off: bool = False) -> bool:
@@ -40,7 +35,7 @@ def is_candidate(sent: Sentence, cut_off: bool = False) -> bool:
     article cut off in the source, which ends where the source stops), and is not page furniture."""
     text = clean(sent.text)
     words = word_count(text)
-    return (MIN_WORDS <= words <= MAX_WORDS and (cut_off or is_sentence_line(text)) and not _BOILERPLATE.match(text)
+    return (MIN_WORDS <= words <= MAX_WORDS and (cut_off or is_sentence_line(text))
             and not is_boilerplate(text))
 
 
@@ -50,12 +45,12 @@ def candidates(article: Article, sents: Sequence[Sentence]) -> list[int]:
     return [i for i, s in enumerate(sents) if is_candidate(s, cut_off=article.truncated and i == last)]
 
 
-def assemble(article: Article, sents: Sequence[Sentence], head: int | None, chosen: Sequence[int], backend: str,
-             compressor: Compressor | None = None) -> Summary:
+def assemble(article: Article, sents: Sequence[Sentence], head: int | None, chosen: Sequence[int],
+             backend: str) -> Summary:
     """A Summary from sentence indices; the article's cut-off ending is marked with an ellipsis.
 
-    The headline is the article's title when it has one; else the sentence `head`, compressed to
-    headline length when a compressor is given and the sentence is long.
+    The headline is the article's title when it has one; else the sentence `head` (compress_headlines
+    shortens long ones, for a batch of summaries at once).
     """
     last = len(sents) - 1
 
@@ -73,18 +68,29 @@ def assemble(article: Article, sents: Sequence[Sentence], head: int | None, chos
                        headline_id=None, headline_from="title")
     if head is None:
         return Summary(article.id, "", (), backend)
+    # A headline that is a whole sentence is not repeated under it (Summary.rest()).
+    return Summary(article.id, clean(sents[head].text), tuple(text(i) for i in order), backend,
+                   sentence_ids=tuple(order), headline_id=head, headline_from="sentence")
 
-    sentence = clean(sents[head].text)
-    headline, made_by, full = sentence, "sentence", None
-    if compressor is not None and len(sentence.split()) > SHORT_LEAD:
-        [c] = compressor.compress([sentence])
-        if c.words >= 3:
-            headline, made_by, full = c.text.rstrip(" .") + (" …" if article.truncated and head == last else ""), \
-                "compressed", text(head)
-    # Under a compressed headline the summary still starts with the whole lead (the headline's sentence);
-    # a headline that is a whole sentence is not repeated (Summary.rest()).
-    return Summary(article.id, headline, tuple(text(i) for i in order), backend, sentence_ids=tuple(order),
-                   headline_id=head, headline_from=made_by, headline_sentence=full)
+
+def compress_headlines(items: Sequence[tuple[Article, Sequence[Sentence], Summary]],
+                       compressor: Compressor) -> list[Summary]:
+    """Summaries whose headline is a long lead sentence, with that headline compressed (one batch for all).
+
+    Under a compressed headline the summary still starts with the whole lead, kept as headline_sentence.
+    """
+    todo = [n for n, (_, _, s) in enumerate(items)
+            if s.headline_from == "sentence" and s.headline_id is not None and len(s.headline.split()) > SHORT_LEAD]
+    out = [s for _, _, s in items]
+    made = compressor.compress([out[n].headline for n in todo]) if todo else []
+    for n, c in zip(todo, made):
+        art, sents, summary = items[n]
+        if c.words < 3:
+            continue
+        cut = art.truncated and summary.headline_id == len(sents) - 1
+        out[n] = replace(summary, headline=c.text.rstrip(" .") + (" …" if cut else ""), headline_from="compressed",
+                         headline_sentence=summary.headline + (" …" if cut else ""))
+    return out
 
 
 LEAD_WINDOW = 5  # one-sentence summaries: the most central of the first five that can stand first (CNN/DM R1 33.7 vs lead-1 30.1)
@@ -202,12 +208,14 @@ class CentralitySummarizer:
             out.append(self._one(art, sents, emb[lo:hi], n_sentences))
             if progress:
                 progress(1)
-        return out
+        if self.compressor is None:
+            return out
+        return compress_headlines(list(zip(articles, per_article, out)), self.compressor)
 
     def _one(self, art: Article, sents: Sequence[Sentence], vecs: np.ndarray, k: int) -> Summary:
         cands = candidates(art, sents)
         if not cands:
-            return assemble(art, sents, None, [], self.name, self.compressor)
+            return assemble(art, sents, None, [], self.name)
         texts = [clean(s.text) for s in sents]
         sent_vecs = vecs[: len(sents)]
         sim = sent_vecs @ sent_vecs.T
@@ -217,10 +225,10 @@ class CentralitySummarizer:
             echo = [i for i in cands[:1] if float(sent_vecs[i] @ title_vec) > REDUNDANT]
             scores = score_sentences(sent_vecs, texts, title_vec)
             return assemble(art, sents, None, lead(cands, sim, k, texts, echo[0] if echo else None, scores),
-                            self.name, self.compressor)
+                            self.name)
         scores = score_sentences(sent_vecs, texts)
         head = headline_sentence(cands, texts, scores)
-        return assemble(art, sents, head, lead(cands, sim, k, texts, scores=scores), self.name, self.compressor)
+        return assemble(art, sents, head, lead(cands, sim, k, texts, scores=scores), self.name)
 
 
 class LeadSummarizer:
