@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
-import time
 import signal
 import sys
 from datetime import date, datetime, timedelta
@@ -25,7 +23,8 @@ import typer
 
 from . import __version__
 from .config import load_settings
-from .errors import BriefingError, ConfigError, IngestError, StuckRunError
+from .errors import BriefingError, BusyError, ConfigError, IngestError
+from .render import FORMAT_ALIASES, FORMATS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Offline news summaries and dated daily briefings.")
@@ -36,12 +35,8 @@ logger = logging.getLogger("briefing")
 EXIT_PARTIAL = 5
 
 
-class BuildFormat(str, Enum):
-    md = "md"
-    html = "html"
-    both = "both"
-    json = "json"
-    all = "all"
+FORMAT_CHOICES = (*FORMATS, *FORMAT_ALIASES)
+BuildFormat = Enum("BuildFormat", {name: name for name in FORMAT_CHOICES}, type=str)  # from render's table
 
 
 class TextFormat(str, Enum):
@@ -154,7 +149,7 @@ def build(
     inputs: Annotated[Optional[list[str]], typer.Argument(help="Files, folders, feed URLs, .opml files or - for stdin. [default: sources from the config]", show_default=False)] = None,
     day: Annotated[Optional[str], typer.Option("--date", "-d", help="The briefing's date, YYYY-MM-DD. [default: today]")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder. [default: briefs]")] = None,
-    fmt: Annotated[Optional[BuildFormat], typer.Option("--format", "-f", help="Files to write: md, html, both, json or all. [default: both]")] = None,
+    fmt: Annotated[Optional[BuildFormat], typer.Option("--format", "-f", help=f"Files to write: {', '.join(FORMAT_CHOICES)}. [default: both]")] = None,
     model: ModelOpt = None,
     sentences: SentencesOpt = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Only articles published since: 24h, 2d, or a date/time.")] = None,
@@ -169,17 +164,18 @@ def build(
 ) -> None:
     """Write the dated briefing OUT/DATE.md and .html (and OUT/index.*) and print the paths."""
     _setup_logging(verbose, quiet, log_file)
-    from filelock import FileLock, Timeout
-
     from .pipeline import build as run_build
+    from .render import FORMAT_ALIASES
 
-    formats = None if fmt is None else {"both": "md,html", "all": "md,html,json"}.get(fmt.value, fmt.value)
+    formats = None if fmt is None else ",".join(FORMAT_ALIASES.get(fmt.value, (fmt.value,)))
     try:
         settings = load_settings(config, model=model, sentences=sentences, out=out, formats=formats)
         sources = list(inputs or settings.sources)
         if not sources:
             raise ConfigError("No inputs: give files, folders or feed URLs, or set sources = [...] in the config "
                               "(see 'briefing config show').")
+        if wait_timeout < 0:
+            raise ConfigError(f"--wait-timeout {wait_timeout} must be 0 or more seconds.")
         the_day = _parse_day(day)
         # a duration counts back from the end of --date when one is given, else from now
         end_of_day = (min(datetime.now().astimezone(),
@@ -187,40 +183,20 @@ def build(
                       if day else None)
         since_at = parse_since(since, end_of_day) if since else None
         stdin = read_stdin() if "-" in sources else None
-        if dry_run:
-            result = run_build(sources, settings, the_day, None, stdin, since_at, not no_cache, dry_run=True)
-            print(f"would read {result.briefing.articles} articles from {len(sources)} input(s); "
-                  f"{result.cached} stories cached, {result.summarized} to summarize")
-            for path in result.paths:
-                print(f"would write {path}")
-            print(f"would write {settings.out / 'index.md'} and index.html")
-            return
-        try:
-            settings.out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise ConfigError(f"Output folder {settings.out} cannot be created ({e.strerror}); fix --out.") from None
-        if wait_timeout < 0:
-            raise ConfigError(f"--wait-timeout {wait_timeout} must be 0 or more seconds.")
-        lock_path = settings.out / ".briefing.lock"
-        if lock_path.is_symlink() or (lock_path.exists() and not lock_path.is_file()):
-            raise ConfigError(f"{lock_path} is not a plain file (a link or a folder); remove it and run again.")
-        lock = FileLock(lock_path)
-        try:
-            lock.acquire(timeout=wait_timeout if wait else 0)
-        except Timeout:
-            _report_busy(settings, wait, wait_timeout)
-            raise typer.Exit(0) from None
-        except OSError as e:
-            raise ConfigError(f"Cannot lock {lock_path} ({e.strerror}); check the output folder.") from None
-        try:
-            _mark_holder(settings.out)
-            _remove_stale_temp_files(settings.out)
-            result = run_build(sources, settings, the_day, _progress(quiet), stdin, since_at, not no_cache)
-        finally:
-            (settings.out / HOLDER).unlink(missing_ok=True)
-            lock.release()
+        result = run_build(sources, settings, the_day, None if dry_run else _progress(quiet), stdin, since_at,
+                           not no_cache, dry_run=dry_run, wait=wait_timeout if wait else 0)
+    except BusyError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(0) from None
     except BriefingError as e:
         raise _fail(e) from None
+    if dry_run:
+        print(f"would read {result.briefing.articles} articles from {len(sources)} input(s); "
+              f"{result.cached} stories cached, {result.summarized} to summarize")
+        for path in result.paths:
+            print(f"would write {path}")
+        print(f"would write {settings.out / 'index.md'} and index.html")
+        return
     logger.info("%d stories: %d from the cache, %d summarized", len(result.briefing.stories), result.cached,
                 result.summarized)
     for path in result.paths:
@@ -228,40 +204,6 @@ def build(
     if result.problems:
         typer.echo(f"{len(result.problems)} input(s) left out; see the messages above.", err=True)
         raise typer.Exit(EXIT_PARTIAL)
-
-
-HOLDER = ".briefing.lock.started"  # when the run holding the lock started, and its process id
-
-
-def _mark_holder(out: Path) -> None:
-    try:
-        (out / HOLDER).write_text(f"{time.time():.0f} {os.getpid()}\n")
-    except OSError:
-        pass
-
-
-def _report_busy(settings, wait: bool, wait_timeout: int) -> None:
-    """Another run holds the lock: skip quietly while it is young; past stale_lock, say loudly that it is stuck."""
-    try:
-        started, pid = (settings.out / HOLDER).read_text().split()[:2]
-        age = time.time() - float(started)
-    except (OSError, ValueError):
-        age, pid = 0.0, "?"
-    if age > settings.stale_lock:
-        raise StuckRunError(f"Another briefing run (process {pid}) has held {settings.out} for {age / 3600:.1f} h, "
-                            f"longer than stale_lock = {settings.stale_lock} s: it is likely stuck. Stop it "
-                            f"(kill {pid}) and the next run goes on.")
-    typer.echo(f"Another briefing run is writing to {settings.out}; skipped "
-               f"({'waited ' + str(wait_timeout) + ' s' if wait else 'use --wait to wait for it'}).", err=True)
-
-
-def _remove_stale_temp_files(folder: Path) -> None:
-    """Temp files a killed run left behind (we hold the lock, so no live run owns one)."""
-    from .output import TEMP_PREFIX
-
-    for tmp in folder.glob(f"{TEMP_PREFIX}*.tmp"):
-        logger.info("removing %s, left by an interrupted run", tmp)
-        tmp.unlink(missing_ok=True)
 
 
 @app.command()
@@ -281,7 +223,7 @@ def summarize(
 
     try:
         settings = load_settings(config, model=model, sentences=sentences)
-        articles, problems = read([file], stdin=read_stdin() if file == "-" else None)
+        articles, problems = read([file], settings, stdin=read_stdin() if file == "-" else None)
         factory = _progress(quiet)
         if factory and len(articles) > 1:
             with factory(len(articles)) as advance:

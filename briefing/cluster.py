@@ -248,4 +248,4 @@ def joined_reports(reports: Sequence[Article]) -> Article:
             if key and key not in seen:
                 seen.add(key)
                 paragraphs.append(para.strip())
-    return replace(first, text="\n".join(paragraphs), truncated=any(r.truncated for r in reports))
+    return replace(first.with_text("\n".join(paragraphs)), truncated=any(r.truncated for r in reports))

@@ -165,11 +165,21 @@ def _trim(toks: list[re.Match], kept: list[int]) -> list[int]:
 class Compressor:
     """The trained tagger: sentence -> keep-probability per word."""
 
-    def __init__(self, base: Path, weights: Path = MODEL_DIR, threads: int | None = None):
+    def __init__(self, base: Path, weights: Path = MODEL_DIR, threads: int | None = None, precision: str = "auto"):
+        from .summarize.encoder import resolve_precision
+
         self.base = base
+        self.precision = resolve_precision(precision)
         self.weights = weights
         self.threads = threads
         self._model = None
+
+    @property
+    def identity(self) -> str:
+        """What determines its headlines: the base encoder, the trained weights, and the arithmetic."""
+        from .models import fingerprint
+
+        return f"compressor|{fingerprint(self.base)}|{fingerprint(self.weights)}|{self.precision}"
 
     def load(self) -> None:
         if self._model is not None:
@@ -205,16 +215,18 @@ class Compressor:
         """Keep-probability of every word, for sentences given as word lists."""
         import torch
 
+        from .summarize.encoder import inference
+
         self.load()
         out: list[np.ndarray] = []
         for lo in range(0, len(sentences), 32):
             batch = sentences[lo : lo + 32]
             enc = self._tokenizer(batch, is_split_into_words=True, truncation=True, max_length=MAX_TOKENS,
                                   padding=True, return_tensors="pt")
-            with torch.inference_mode():
+            with inference(self.precision):
                 hidden = self._model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
                 logits = self._head(hidden).squeeze(-1)
-            probs = torch.sigmoid(logits).numpy()
+            probs = torch.sigmoid(logits.float()).numpy()
             for b, words in enumerate(batch):
                 first: dict[int, int] = {}
                 for pos, w in enumerate(enc.word_ids(b)):
@@ -237,6 +249,6 @@ def compressor_present(folder: Path = MODEL_DIR) -> bool:
 
 
 @functools.lru_cache(maxsize=2)
-def shared_compressor(base: Path, threads: int | None = None) -> Compressor:
+def shared_compressor(base: Path, threads: int | None = None, precision: str = "auto") -> Compressor:
     """One compressor per process."""
-    return Compressor(base, MODEL_DIR, threads)
+    return Compressor(base, MODEL_DIR, threads, precision)

@@ -5,13 +5,20 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+import types
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .render import FORMATS
 
-FORMATS = ("md", "html", "json")
+FETCH_TIMEOUT = 20  # seconds for one HTTP request, body included (a total deadline, not per read)
+FETCH_BUDGET = 300  # seconds for all of a run's HTTP fetches together
+PRECISIONS = ("auto", "fp32", "bf16")
+DEFAULT_SECTIONS = ("World", "Politics", "Business", "Technology", "Science", "Health", "Sports", "Culture")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +34,7 @@ class Settings:
     max_sentences: int = 80  # extractive: sentences of an article considered
     batch_size: int = 32
     threads: int | None = None  # torch threads; None: every core
+    precision: str = "auto"  # encoder arithmetic: auto (bf16 where the CPU has it, else fp32), fp32 or bf16
     # generative backends (seq2seq, causal)
     beams: int = 2  # beam search width; 1 = greedy (fastest)
     headline_words: int = 20  # a generated headline is cut to this many words
@@ -35,20 +43,23 @@ class Settings:
     quantize: bool = True  # int8 weights for generative models' linear layers on CPU (about 1.6x faster)
     guard: bool = True  # replace generated text that names facts absent from the article
     # briefing layout
-    sections: tuple[str, ...] = ("World", "Politics", "Business", "Technology", "Science", "Health", "Sports", "Culture")
-    section_descriptions: dict = field(default_factory=dict, compare=False, hash=False)  # name -> phrases
+    sections: tuple[str, ...] = DEFAULT_SECTIONS  # sections.DEFAULT_PHRASES describes each of these
+    section_descriptions: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)  # name -> phrases
     top_stories: int = 5  # stories in "Top stories"; 0 = no such section
     per_section: int = 8  # most stories per topic section
     cache_dir: Path | None = None  # None: the platform's user cache dir
     state_dir: Path | None = None  # None: the platform's user state dir
-    fetch_timeout: int = 20  # seconds for one HTTP request, body included (a total deadline, not per read)
-    fetch_budget: int = 300  # seconds for all of a run's HTTP fetches together
+    fetch_timeout: int = FETCH_TIMEOUT
+    fetch_budget: int = FETCH_BUDGET
     allow_private_fetch: bool = False  # fetch linked pages from loopback/private/link-local addresses (intranet feeds)
     max_articles: int = 5000  # most articles one run reads; more is refused with a message (memory is n^2 in grouping)
     stale_lock: int = 7200  # seconds after which a run still holding the output folder's lock is reported as stuck
-    origins: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)  # key -> where its value came from
 
     def __post_init__(self) -> None:
+        # frozen all the way down: the mappings are read-only views of copies
+        for name in ("section_descriptions", "origins"):
+            object.__setattr__(self, name, types.MappingProxyType(dict(getattr(self, name))))
         if not 1 <= self.sentences <= 10:
             raise ConfigError(f"sentences = {self.sentences} is out of range; use 1 to 10.")
         for name in ("max_sentences", "batch_size", "beams", "headline_words", "summary_words", "per_section",
@@ -65,6 +76,8 @@ class Settings:
             if not isinstance(phrases, (str, list, tuple)) or not all(isinstance(p, str) for p in
                                                                      ([phrases] if isinstance(phrases, str) else phrases)):
                 raise ConfigError(f"section_descriptions.{name} must be a phrase or a list of phrases.")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision = {self.precision!r} is not known; use auto, fp32 or bf16.")
         if self.context_tokens < 64:
             raise ConfigError(f"context_tokens = {self.context_tokens} is too small; use 64 or more.")
         bad = [f for f in self.formats if f not in FORMATS]
@@ -80,6 +93,7 @@ _ENV = {
     "BRIEFING_FORMATS": "formats",
     "BRIEFING_MODELS_DIR": "models_dir",
     "BRIEFING_THREADS": "threads",
+    "BRIEFING_PRECISION": "precision",
     "BRIEFING_SECTIONS": "sections",
     "BRIEFING_SOURCES": "sources",
     "BRIEFING_CACHE_DIR": "cache_dir",
@@ -87,29 +101,40 @@ _ENV = {
 }
 
 
+_TYPES = typing.get_type_hints(Settings)
+
+
+def _base(kind: Any) -> Any:
+    """int for `int | None`, tuple for `tuple[str, ...]`, Mapping for `Mapping[str, Any]`."""
+    args = [a for a in typing.get_args(kind) if a is not type(None)]
+    if typing.get_origin(kind) in (typing.Union, types.UnionType) and len(args) == 1:
+        kind = args[0]
+    return typing.get_origin(kind) or kind
+
+
 def _coerce(key: str, value: Any, where: str) -> Any:
     """Turn a raw TOML/env/flag value into the field's type."""
-    kind = _FIELDS[key].type
+    kind = _base(_TYPES[key])
     try:
-        if kind == "bool":
+        if kind is bool:
             if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
                 return value.lower() in ("1", "true", "yes", "on")
             if not isinstance(value, bool):
                 raise ValueError
             return value
-        if "int" in kind:
+        if kind is int:
             if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ValueError  # sentences = 2.9 is a mistake, not 2
             return int(value)
-        if "Path" in kind:
+        if kind is Path:
             return Path(str(value)).expanduser()
-        if "tuple" in kind:
+        if kind is tuple:
             items = value.split(",") if isinstance(value, str) else list(value)
             items = [str(i).strip() for i in items if str(i).strip()]
             if key == "sources":  # "~/news/" as a shell would read it; URLs as they are
                 items = [i if "://" in i else os.path.expanduser(i) for i in items]
             return tuple(i.lower() for i in items) if key == "formats" else tuple(items)
-        if kind == "dict":
+        if kind is Mapping:
             if not isinstance(value, dict):
                 raise ValueError
             return value
@@ -117,7 +142,8 @@ def _coerce(key: str, value: Any, where: str) -> Any:
             raise ValueError
         return value
     except (TypeError, ValueError, OverflowError):
-        raise ConfigError(f"{key} = {value!r} in {where} is not a valid {kind}.") from None
+        name = getattr(kind, "__name__", str(kind)).replace("Mapping", "table").replace("tuple", "list")
+        raise ConfigError(f"{key} = {value!r} in {where} is not a valid {name}.") from None
 
 
 def default_config_path() -> Path:
@@ -210,7 +236,7 @@ def _toml_value(value: Any) -> str:
 
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 
@@ -20,6 +20,12 @@ class Article:
     truncated: bool = False  # the text stops mid-sentence
     category: str | None = None
     language: str | None = None  # ISO 639-1 ("en", "es", "zh"), None when too short to tell
+    # the text's sentences, once the plan stage has split it (segment.with_sentences); None: not yet
+    sentences: tuple[Sentence, ...] | None = field(default=None, compare=False, repr=False)
+
+    def with_text(self, text: str) -> Article:
+        """The same article with another text (and its sentences to be split again)."""
+        return replace(self, text=text, sentences=None)
 
 
 @dataclass(frozen=True, slots=True)

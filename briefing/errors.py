@@ -49,3 +49,9 @@ class StuckRunError(BriefingError):
     """Another run has held the output folder's lock for longer than stale_lock: likely hung."""
 
     exit_code = 7
+
+
+class BusyError(BriefingError):
+    """Another run holds the output folder's lock: this run skips (exit 0, so cron sends no mail)."""
+
+    exit_code = 0

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
+from .config import FETCH_BUDGET, FETCH_TIMEOUT
 from .documents import Article
 from .errors import IngestError
 from .ingest import decode, parse_bytes, parse_html
@@ -105,7 +106,7 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
 
     delay = backoff
     last = ""
-    total = deadline or client.timeout.read or 20.0
+    total = deadline or client.timeout.read or FETCH_TIMEOUT
     for attempt in range(1, ATTEMPTS + 1):
         if budget is not None and budget.left() <= 0:
             raise IngestError(f"{redact(url)}: the run's fetch budget is spent; skipped (raise fetch_budget).")
@@ -219,8 +220,8 @@ def fill_from_pages(client, articles: list[Article], backoff: float = BACKOFF, a
     return out
 
 
-def read_urls(urls: list[str], state: State | None, timeout: float = 20.0, backoff: float = BACKOFF,
-              allow_private: bool = False, budget_s: float = 300.0) -> tuple[list[Article], list[str]]:
+def read_urls(urls: list[str], state: State | None, timeout: float = FETCH_TIMEOUT, backoff: float = BACKOFF,
+              allow_private: bool = False, budget_s: float = FETCH_BUDGET) -> tuple[list[Article], list[str]]:
     """Articles from feed (or page) URLs, and one problem line per URL that failed."""
     articles: list[Article] = []
     problems: list[str] = []

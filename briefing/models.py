@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib
 import json
 import logging
@@ -12,10 +14,30 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import ConfigError, ModelError, ModelNotFound
+from .summarize.registry import KINDS
 
 logger = logging.getLogger(__name__)
+SMALL_FILE = 1 << 20  # model files up to this size are hashed whole (configs, vocabularies); larger ones by stat
 
-KINDS = ("extractive", "lead", "seq2seq", "causal")
+
+@functools.lru_cache(maxsize=16)
+def fingerprint(path: Path) -> str:
+    """A short hash that changes when a model's files do: the content of its small files (config, tokenizer,
+    generation settings) and the name, size and modification time of its large ones (weights). Caches key
+    on it, so retrained or re-pulled weights under the same name never serve results of the old ones."""
+    path = path.resolve()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    h = hashlib.sha256(str(path).encode())
+    for f in files:
+        if "__pycache__" in f.parts or f.suffix in (".py", ".pyc"):
+            continue
+        st = f.stat()
+        h.update(f"{f.relative_to(path) if path.is_dir() else f.name}\0{st.st_size}\0".encode())
+        if st.st_size <= SMALL_FILE:
+            h.update(f.read_bytes())
+        else:
+            h.update(str(st.st_mtime_ns).encode())
+    return h.hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import re
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import BusyError, ConfigError, OutputError, StuckRunError
+
+logger = logging.getLogger(__name__)
 
 _BRIEF = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(md|html|json)$")
 
@@ -111,3 +117,62 @@ def write_index(folder: Path) -> tuple[Path, Path]:
                     pass
     entries = sorted(days.items(), reverse=True)
     return write_together({folder / "index.md": index_markdown(entries), folder / "index.html": index_html(entries)})
+
+
+LOCK = ".briefing.lock"
+HOLDER = ".briefing.lock.started"  # when the run holding the lock started, and its process id
+
+
+@contextlib.contextmanager
+def locked(out: Path, wait: float = 0, stale_after: float = 7200) -> Iterator[None]:
+    """Hold the output folder's lock while a run writes there; clear what a killed run left behind.
+
+    `wait`: seconds to wait for another run (0: do not). BusyError when another run holds it (a cron run
+    then skips quietly), StuckRunError when that run has held it for longer than `stale_after` seconds.
+    """
+    from filelock import FileLock, Timeout
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"Output folder {out} cannot be created ({e.strerror}); fix --out.") from None
+    path = out / LOCK
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise ConfigError(f"{path} is not a plain file (a link or a folder); remove it and run again.")
+    lock = FileLock(path)
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        _busy(out, wait, stale_after)
+    except OSError as e:
+        raise ConfigError(f"Cannot lock {path} ({e.strerror}); check the output folder.") from None
+    try:
+        with contextlib.suppress(OSError):
+            (out / HOLDER).write_text(f"{time.time():.0f} {os.getpid()}\n")
+        remove_stale_temp_files(out)
+        yield
+    finally:
+        (out / HOLDER).unlink(missing_ok=True)
+        lock.release()
+
+
+def _busy(out: Path, wait: float, stale_after: float) -> None:
+    """Another run holds the lock: busy while it is young; past stale_after, say loudly that it is stuck."""
+    try:
+        started, pid = (out / HOLDER).read_text().split()[:2]
+        age = time.time() - float(started)
+    except (OSError, ValueError):
+        age, pid = 0.0, "?"
+    if age > stale_after:
+        raise StuckRunError(f"Another briefing run (process {pid}) has held {out} for {age / 3600:.1f} h, "
+                            f"longer than stale_lock = {stale_after:.0f} s: it is likely stuck. Stop it "
+                            f"(kill {pid}) and the next run goes on.")
+    raise BusyError(f"Another briefing run is writing to {out}; skipped "
+                    f"({f'waited {wait:.0f} s' if wait else 'use --wait to wait for it'}).")
+
+
+def remove_stale_temp_files(folder: Path) -> None:
+    """Temp files a killed run left behind (the caller holds the lock, so no live run owns one)."""
+    for tmp in folder.glob(f"{TEMP_PREFIX}*.tmp"):
+        logger.info("removing %s, left by an interrupted run", tmp)
+        tmp.unlink(missing_ok=True)

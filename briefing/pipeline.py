@@ -1,12 +1,22 @@
-"""The stages wired together: read -> group into stories -> summarize -> sections -> compose -> write."""
+"""The stages of a build, each a function over frozen data, with one run context:
+
+    plan (read, select, split) -> encode -> group -> summarize -> compose -> publish
+
+The summarizer, encoder, cache and state are handed to the stages in the Run, never looked up
+globally, so another front end (a server, another engine) drives the same stages. A dry run is
+the same plan with nothing written anywhere and nothing summarized.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,18 +26,58 @@ from .config import Settings
 from .documents import Article, Briefing, Story, Summary
 from .errors import ConfigError, IngestError, NoInputError
 from .ingest import read_inputs, require_articles
-from .output import write_index, write_together
-from .render import to_html, to_json, to_markdown
+from .output import locked, write_index, write_together
+from .render import render_all
 from .sections import classify, descriptions, from_category
-from .summarize import get_summarizer
-from .summarize.base import ProgressFn
+from .segment import encoder_texts, with_sentences
 from .store import CachedEncoder, State, SummaryCache
-from .segment import encoder_texts, known_splits, sentences
-from .summarize.encoder import SENTENCE_TOKENS, default_encoder
+from .summarize import get_summarizer
+from .summarize.base import ProgressFn, Summarizer
+from .summarize.encoder import SENTENCE_TOKENS, Encoder, default_encoder
 
 logger = logging.getLogger(__name__)
 FALLBACK_SECTION = "News"  # where stories go when no encoder is installed and no category fits
 OTHER_LANGUAGES = "Other languages"  # stories the English-only encoder cannot read, without a feed category
+ProgressFactory = Callable[[int], contextlib.AbstractContextManager[ProgressFn]]
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What a run's stages share: its settings, the stores (None: not used), the summarizer and encoder
+    (made on first use unless given), and whether anything may be written."""
+
+    settings: Settings
+    cache: SummaryCache | None = None
+    state: State | None = None
+    dry_run: bool = False
+    progress: ProgressFactory | None = None
+    summarizer: Summarizer | None = None
+    encoder: Encoder | None = None
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def get_summarizer(self) -> Summarizer:
+        return self.summarizer or get_summarizer(self.settings)
+
+    def get_encoder(self) -> Any:
+        """The sentence encoder (vectors kept in the cache when there is one), or None when not installed."""
+        encoder = self.encoder or default_encoder(self.settings)
+        return CachedEncoder(encoder, self.cache) if encoder is not None and self.cache is not None else encoder
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - t
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The articles a run works on (sentences attached) and the inputs it left out."""
+
+    articles: tuple[Article, ...]
+    problems: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +87,41 @@ class BuildResult:
     problems: tuple[str, ...]
     cached: int = 0  # stories whose summary came from the cache
     summarized: int = 0  # stories the model summarized in this run (with dry_run: would summarize)
+    timings: tuple[tuple[str, float], ...] = ()  # seconds per stage
 
 
-def summarize_articles(articles: Sequence[Article], settings: Settings,
-                       progress: ProgressFn | None = None) -> tuple[list[Summary], str]:
-    """Summaries for the articles with the configured model, and that model's name."""
-    summarizer = get_summarizer(settings)
-    return summarizer.summarize(articles, settings.sentences, progress), summarizer.name
+@contextlib.contextmanager
+def open_run(settings: Settings, use_cache: bool = True, dry_run: bool = False,
+             progress: ProgressFactory | None = None, summarizer: Summarizer | None = None) -> Iterator[Run]:
+    """A Run with the cache and state opened (a dry run only reads the cache and opens no state), closed after."""
+    from .config import cache_dir, state_dir
+
+    state = None if dry_run else _disposable(lambda: State(state_dir(settings)), "state")
+    cache = (_disposable(lambda: SummaryCache(cache_dir(settings), read_only=dry_run), "cache", quiet=dry_run)
+             if use_cache else None)
+    try:
+        yield Run(settings, cache, state, dry_run, progress, summarizer)
+    finally:
+        for store in (state, cache):
+            if store is not None:
+                store.close()
 
 
-def read(inputs: Sequence[str | Path], stdin: bytes | None = None, state: State | None = None,
-         timeout: float = 20.0, allow_private: bool = False, budget: float = 300.0) -> tuple[list[Article], list[str]]:
+def _disposable(opener, kind: str, quiet: bool = False):
+    """The cache or state database, or None (with a warning) when it cannot be used: a brief is never
+    lost to a database that only saves work."""
+    try:
+        return opener()
+    except ConfigError as e:
+        (logger.info if quiet else logger.warning)("%s Going on without the %s: nothing is reused or remembered "
+                                                   "this run.", e, kind)
+        return None
+
+
+# -- plan -------------------------------------------------------------------------------------------
+
+def read(inputs: Sequence[str | Path], settings: Settings, stdin: bytes | None = None,
+         state: State | None = None) -> tuple[list[Article], list[str]]:
     """Every article the inputs (files, folders, -, feed URLs, .opml) hold, and the inputs left out.
 
     NoInputError when none gave an article.
@@ -70,7 +144,8 @@ def read(inputs: Sequence[str | Path], stdin: bytes | None = None, state: State 
     articles, more = read_inputs(local, stdin=stdin)
     problems += more
     if urls:
-        fetched, more = read_urls(urls, state, timeout, allow_private=allow_private, budget_s=budget)
+        fetched, more = read_urls(urls, state, settings.fetch_timeout, allow_private=settings.allow_private_fetch,
+                                  budget_s=settings.fetch_budget)
         articles += fetched
         problems += more
     return require_articles(articles, problems), problems
@@ -84,28 +159,52 @@ def select_since(articles: Sequence[Article], since: datetime, first_seen: dict[
     return [a for a in articles if when(a) >= since]
 
 
-def group_stories(articles: Sequence[Article], settings: Settings,
-                  cache: SummaryCache | None = None) -> tuple[list[list[int]], list[str]]:
-    """Article indices per story (best article first) and each story's section.
+def plan(run: Run, inputs: Sequence[str | Path], stdin: bytes | None = None, since: datetime | None = None) -> Plan:
+    """Read the inputs, keep those since `since`, and split every article into sentences (once: from the
+    cache, else in a process pool), so no later stage splits again."""
+    settings = run.settings
+    articles, problems = read(inputs, settings, stdin, run.state)
+    if len(articles) > settings.max_articles:
+        raise NoInputError(f"{len(articles)} articles is more than max_articles = {settings.max_articles}; "
+                           "split the inputs over several runs or raise max_articles in the config.")
+    if since is not None:
+        kept = select_since(articles, since, run.state.first_seen(articles) if run.state else {})
+        logger.info("%d of %d articles are from %s on", len(kept), len(articles), since.isoformat())
+        if not kept:
+            raise NoInputError(f"No articles from {since:%Y-%m-%d %H:%M %Z} on among {len(articles)} read; "
+                               "widen --since.")
+        articles = kept
+    elif run.state:
+        run.state.first_seen(articles)
+    known = run.cache.splits([a.text for a in articles]) if run.cache else {}
+    articles = with_sentences(articles, known)
+    if run.cache and not run.dry_run:
+        run.cache.put_splits({a.text: a.sentences or () for a in articles if a.text not in known})
+    return Plan(tuple(articles), tuple(problems))
 
-    Every article's sentences and title are embedded once (the extractive summarizer reuses the
-    vectors); clustering compares articles sentence by sentence, sections use each story's mean.
-    """
-    encoder = default_encoder(settings)
-    if encoder is not None and cache is not None:
-        encoder = CachedEncoder(encoder, cache)
-    blocks: list[np.ndarray] = []
-    if encoder is not None and articles:
-        texts = [encoder_texts(a, settings.max_sentences) for a in articles]
-        vecs = encoder.encode([t for ts in texts for t in ts], max_length=SENTENCE_TOKENS)
-        cuts = np.cumsum([len(ts) for ts in texts])[:-1]
-        blocks = np.split(vecs, cuts)
-    sim = event_similarity(articles, coverage(blocks)) if blocks else None
+
+# -- encode and group ------------------------------------------------------------------------------
+
+def encode(run: Run, articles: Sequence[Article], encoder: Any) -> list[np.ndarray]:
+    """Each article's sentence vectors (then its title's), one block per article; [] without an encoder.
+    The extractive summarizer embeds the same texts, so it finds them in the encoder's memo."""
+    if encoder is None or not articles:
+        return []
+    texts = [encoder_texts(a, run.settings.max_sentences) for a in articles]
+    vecs = encoder.encode([t for ts in texts for t in ts], max_length=SENTENCE_TOKENS)
+    cuts = np.cumsum([len(ts) for ts in texts])[:-1]
+    return np.split(vecs, cuts)
+
+
+def group(run: Run, articles: Sequence[Article], blocks: Sequence[np.ndarray],
+          encoder: Any) -> tuple[list[list[int]], list[str]]:
+    """Article indices per story (best article first) and each story's section."""
+    sim = event_similarity(articles, coverage(blocks)) if len(blocks) else None
     groups = []
     for g in cluster(articles, sim, SAME_EVENT):
         best = g[best_article([articles[i] for i in g])]
         groups.append([best] + [i for i in g if i != best])
-    names = list(settings.sections)
+    names = list(run.settings.sections)
     chosen: list[str | None] = [
         next((s for s in (from_category(articles[i].category, names) for i in g) if s), None) for g in groups
     ]
@@ -113,8 +212,8 @@ def group_stories(articles: Sequence[Article], settings: Settings,
         if chosen[k] is None and not any(readable(articles[i]) for i in g):
             chosen[k] = OTHER_LANGUAGES
     need = [k for k, s in enumerate(chosen) if s is None]
-    if need and blocks:
-        phrases = descriptions(names, settings.section_descriptions)
+    if need and len(blocks):
+        phrases = descriptions(names, run.settings.section_descriptions)
         flat = [(name, p) for name, ps in phrases.items() for p in ps]
         phrase_vecs = encoder.encode([p for _, p in flat], max_length=128)
         story_vecs = np.stack([_unit(np.concatenate([blocks[i] for i in groups[k]]).mean(0)) for k in need])
@@ -123,110 +222,95 @@ def group_stories(articles: Sequence[Article], settings: Settings,
     return groups, [s or FALLBACK_SECTION for s in chosen]
 
 
+def group_stories(articles: Sequence[Article], settings: Settings,
+                  cache: SummaryCache | None = None) -> tuple[list[list[int]], list[str]]:
+    """encode + group in one call, for callers outside a build (benchmarks, tests)."""
+    run = Run(settings, cache)
+    articles = with_sentences(articles)
+    encoder = run.get_encoder()
+    return group(run, articles, encode(run, articles, encoder), encoder)
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / (np.linalg.norm(v) or 1.0)
 
 
-def render_all(briefing: Briefing, formats: Sequence[str]) -> dict[str, str]:
-    md = to_markdown(briefing)
-    makers = {"md": lambda: md, "html": lambda: to_html(briefing, md), "json": lambda: to_json(briefing)}
-    return {fmt: makers[fmt]() for fmt in formats}
+# -- summarize -------------------------------------------------------------------------------------
+
+def summarize_articles(articles: Sequence[Article], settings: Settings, progress: ProgressFn | None = None,
+                       summarizer: Summarizer | None = None) -> tuple[list[Summary], str]:
+    """Summaries for the articles with the configured model (or the one given), and that model's name."""
+    summarizer = summarizer or get_summarizer(settings)
+    return summarizer.summarize(with_sentences(articles), settings.sentences, progress), summarizer.name
 
 
-def summary_settings_key(settings: Settings) -> str:
-    """Everything besides the article and the model that changes a summary (and our version)."""
-    from . import __version__
-
-    return "|".join(str(v) for v in (__version__, settings.sentences, settings.max_sentences, settings.beams,
-                                     settings.headline_words, settings.summary_words, settings.context_tokens,
-                                     settings.guard, settings.quantize))
-
-
-def summarize_cached(stories: Sequence[Sequence[Article]], settings: Settings, cache: SummaryCache | None,
-                     progress_factory=None, dry_run: bool = False) -> tuple[list[Summary | None], str, int]:
+def summarize(run: Run, stories: Sequence[Sequence[Article]]) -> tuple[list[Summary | None], str, int]:
     """One summary per story (its reports, best first), from the cache where present, else from the model;
     (summaries, model, cached count). A multi-source backend reads all of a story's reports, others its best.
 
-    The model is not even loaded when every summary is cached; with dry_run it is never used.
+    The model is not even loaded when every summary is cached; in a dry run it is never used.
     """
-    summarizer = get_summarizer(settings)
+    summarizer = run.get_summarizer()
     joined = getattr(summarizer, "multi_source", False)
     articles = [joined_reports(s) if joined else s[0] for s in stories]
-    key = summary_settings_key(settings)
-    found = [cache.get(a, summarizer.name, key) if cache else None for a in articles]
+    key = f"{summarizer.cache_key}|sentences={run.settings.sentences}"
+    found: list[Summary | None] = [run.cache.get(a, summarizer.name, key) if run.cache else None for a in articles]
     todo = [i for i, s in enumerate(found) if s is None]
-    if todo and not dry_run:
-        batch = [articles[i] for i in todo]
-        if progress_factory is not None:
-            with progress_factory(len(batch)) as advance:
-                made = summarizer.summarize(batch, settings.sentences, advance)
+    if todo and not run.dry_run:
+        batch = with_sentences([articles[i] for i in todo])
+        if run.progress is not None:
+            with run.progress(len(batch)) as advance:
+                made = summarizer.summarize(batch, run.settings.sentences, advance)
         else:
-            made = summarizer.summarize(batch, settings.sentences)
+            made = summarizer.summarize(batch, run.settings.sentences)
         for i, summary in zip(todo, made):
             found[i] = summary
-            if cache:
-                cache.put(articles[i], summarizer.name, key, summary)
+            if run.cache:
+                run.cache.put(articles[i], summarizer.name, key, summary)
     return found, summarizer.name, len(articles) - len(todo)
 
 
-def _disposable(opener, kind: str, quiet: bool = False):
-    """The cache or state database, or None (with a warning) when it cannot be used: a brief is never
-    lost to a database that only saves work."""
-    try:
-        return opener()
-    except ConfigError as e:
-        (logger.info if quiet else logger.warning)("%s Going on without the %s: nothing is reused or remembered "
-                                                   "this run.", e, kind)
-        return None
+# -- publish ---------------------------------------------------------------------------------------
 
-
-def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress_factory=None,
-          stdin: bytes | None = None, since: datetime | None = None, use_cache: bool = True,
-          dry_run: bool = False) -> BuildResult:
-    """Write OUT/DAY.{md,html,...} and the index from the inputs; each file is replaced atomically."""
-    from .config import cache_dir, state_dir
-
-    # A dry run writes nothing anywhere: no state, and the cache only read (when there is one).
-    state = None if dry_run else _disposable(lambda: State(state_dir(settings)), "state")
-    cache = (_disposable(lambda: SummaryCache(cache_dir(settings), read_only=dry_run), "cache", quiet=dry_run)
-             if use_cache else None)
-    try:
-        articles, problems = read(inputs, stdin, state, settings.fetch_timeout, settings.allow_private_fetch,
-                                  settings.fetch_budget)
-        if len(articles) > settings.max_articles:
-            raise NoInputError(f"{len(articles)} articles is more than max_articles = {settings.max_articles}; "
-                               "split the inputs over several runs or raise max_articles in the config.")
-        if since is not None:
-            kept = select_since(articles, since, state.first_seen(articles) if state else {})
-            logger.info("%d of %d articles are from %s on", len(kept), len(articles), since.isoformat())
-            if not kept:
-                raise NoInputError(f"No articles from {since:%Y-%m-%d %H:%M %Z} on among {len(articles)} read; "
-                                   "widen --since.")
-            articles = kept
-        elif state:  # None in a dry run
-            state.first_seen(articles)
-        split_before = cache.splits([a.text for a in articles]) if cache else {}
-        known_splits(split_before)
-        groups, sections = group_stories(articles, settings, cache)
-        logger.info("read %d articles from %d inputs: %d stories", len(articles), len(inputs), len(groups))
-        summaries, model, cached = summarize_cached([[articles[i] for i in g] for g in groups], settings, cache,
-                                                    progress_factory, dry_run)
-        if cache and not dry_run:
-            cache.put_splits({a.text: sentences(a) for a in articles if a.text not in split_before})
-    finally:
-        if state:
-            state.close()
-        if cache:
-            cache.close()
-    paths = tuple(settings.out / f"{day.isoformat()}.{fmt}" for fmt in settings.formats)
-    if dry_run:
-        empty = Briefing(day, (), model, articles=len(articles), skipped=tuple(problems))
-        return BuildResult(empty, paths, tuple(problems), cached, len(groups) - cached)
-    stories = [Story(tuple(articles[i] for i in g), s, sec) for g, s, sec in zip(groups, summaries, sections)]
-    briefing = compose(day, stories, [min(g) for g in groups], model, sections=settings.sections,
-                       top=settings.top_stories, per_section=settings.per_section, articles=len(articles),
-                       skipped=problems)
+def publish(briefing: Briefing, settings: Settings) -> tuple[Path, ...]:
+    """Render every format, then write them together (each replaced atomically) and the index."""
     texts = render_all(briefing, settings.formats)  # render everything before writing anything
-    paths = write_together({settings.out / f"{day.isoformat()}.{fmt}": text for fmt, text in texts.items()})
+    paths = write_together({settings.out / f"{briefing.day.isoformat()}.{fmt}": text for fmt, text in texts.items()})
     write_index(settings.out)
-    return BuildResult(briefing, paths, tuple(problems), cached, len(groups) - cached)
+    return paths
+
+
+# -- the whole build -------------------------------------------------------------------------------
+
+def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress: ProgressFactory | None = None,
+          stdin: bytes | None = None, since: datetime | None = None, use_cache: bool = True,
+          dry_run: bool = False, wait: float = 0, summarizer: Summarizer | None = None) -> BuildResult:
+    """Write OUT/DAY.{md,html,...} and the index from the inputs, holding the output folder's lock for the
+    whole run (BusyError when another run holds it). A dry run takes no lock and writes nothing."""
+    lock = contextlib.nullcontext() if dry_run else locked(settings.out, wait, settings.stale_lock)
+    with lock, open_run(settings, use_cache, dry_run, progress, summarizer) as run:
+        with run.stage("plan"):
+            the_plan = plan(run, inputs, stdin, since)
+        articles = the_plan.articles
+        encoder = run.get_encoder()
+        with run.stage("encode"):
+            blocks = encode(run, articles, encoder)
+        with run.stage("group"):
+            groups, sections = group(run, articles, blocks, encoder)
+        logger.info("read %d articles from %d inputs: %d stories", len(articles), len(inputs), len(groups))
+        with run.stage("summarize"):
+            summaries, model, cached = summarize(run, [[articles[i] for i in g] for g in groups])
+        paths = tuple(settings.out / f"{day.isoformat()}.{fmt}" for fmt in settings.formats)
+        problems = the_plan.problems
+        if dry_run:
+            empty = Briefing(day, (), model, articles=len(articles), skipped=problems)
+            return BuildResult(empty, paths, problems, cached, len(groups) - cached, tuple(run.timings.items()))
+        with run.stage("compose"):
+            stories = [Story(tuple(articles[i] for i in g), s, sec) for g, s, sec in zip(groups, summaries, sections)]
+            briefing = compose(day, stories, [min(g) for g in groups], model, sections=settings.sections,
+                               top=settings.top_stories, per_section=settings.per_section, articles=len(articles),
+                               skipped=problems)
+        with run.stage("publish"):
+            paths = publish(briefing, settings)
+        logger.info("stage seconds: %s", ", ".join(f"{k} {v:.1f}" for k, v in run.timings.items()))
+        return BuildResult(briefing, paths, problems, cached, len(groups) - cached, tuple(run.timings.items()))

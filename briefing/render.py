@@ -242,6 +242,23 @@ def to_json(briefing: Briefing) -> str:
     ) + "\n"
 
 
+# The one table of briefing formats: the CLI's --format choices and the config's `formats` derive from it.
+FORMATS: tuple[str, ...] = ("md", "html", "json")
+FORMAT_ALIASES: dict[str, tuple[str, ...]] = {"both": ("md", "html"), "all": FORMATS}
+
+
+def render_all(briefing: Briefing, formats: Sequence[str]) -> dict[str, str]:
+    """Each asked-for format's text (HTML is made from the Markdown, so that is rendered once)."""
+    made: dict[str, str] = {}
+    renderers = {
+        "md": lambda: made.setdefault("md", to_markdown(briefing)),
+        "html": lambda: to_html(briefing, made.get("md") or made.setdefault("md", to_markdown(briefing))),
+        "json": lambda: to_json(briefing),
+    }
+    assert set(renderers) == set(FORMATS)
+    return {fmt: renderers[fmt]() for fmt in formats}
+
+
 def index_markdown(entries: Sequence[tuple[str, dict]], ext: str = "md") -> str:
     """The list of briefings, newest first: entries are (date, front matter with "formats": the files that
     exist for that day). Each links to the day in `ext` when it exists, else in a format it has."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_SECTIONS: dict[str, tuple[str, ...]] = {
+DEFAULT_PHRASES: dict[str, tuple[str, ...]] = {
     "World": (
         "international news: foreign governments, diplomacy, wars and conflicts between countries",
         "news from abroad: refugees, foreign elections, the United Nations, embassies and peace talks",
@@ -72,7 +72,7 @@ def descriptions(names: Sequence[str], custom: Mapping[str, Sequence[str] | str]
         given = custom.get(name)
         if isinstance(given, str):
             given = (given,)
-        out[name] = tuple(given or DEFAULT_SECTIONS.get(name) or (name,))
+        out[name] = tuple(given or DEFAULT_PHRASES.get(name) or (name,))
     return out
 
 

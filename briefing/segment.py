@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from .documents import Article, Segment, Sentence
 from .textsplit import split_dateline
@@ -77,23 +79,44 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
     return tuple(out)
 
 
-_SPLITS: dict[str, tuple[Sentence, ...]] = {}  # text -> its sentences: made here or loaded from the cache
-_SPLITS_KEPT = 4096
+@functools.lru_cache(maxsize=1024)
+def _split_memo(text: str) -> tuple[Sentence, ...]:
+    return split_sentences(text)
 
 
 def sentences(article: Article) -> tuple[Sentence, ...]:
-    """An article's sentences (remembered: several stages ask, and pysbd takes ~10 ms an article)."""
-    found = _SPLITS.get(article.text)
-    if found is None:
-        found = _SPLITS[article.text] = split_sentences(article.text)
-        while len(_SPLITS) > _SPLITS_KEPT:
-            del _SPLITS[next(iter(_SPLITS))]
-    return found
+    """An article's sentences: those the plan stage attached, else split now (a pure function of the
+    text; the last 1,024 texts are remembered, since several stages ask and pysbd takes ~10 ms an article)."""
+    if article.sentences is not None:
+        return article.sentences
+    return _split_memo(article.text)
 
 
-def known_splits(splits: dict[str, tuple[Sentence, ...]]) -> None:
-    """Sentences made earlier for these texts (by an earlier run, from the cache)."""
-    _SPLITS.update(splits)
+POOL_FROM = 200  # articles to split before a process pool pays for its start (~0.3 s a worker)
+
+
+def with_sentences(articles: Sequence[Article], known: Mapping[str, tuple[Sentence, ...]] | None = None,
+                   workers: int | None = None) -> list[Article]:
+    """The articles with their sentences attached: from `known` (text -> sentences, e.g. the cache), else
+    split here, in a process pool across the cores when there are many (pysbd is pure Python: it
+    would hold one core for ~10 ms an article)."""
+    known = known or {}
+    todo = list(dict.fromkeys(a.text for a in articles if a.sentences is None and a.text not in known))
+    workers = workers or len(os.sched_getaffinity(0))
+    made: dict[str, tuple[Sentence, ...]] = {}
+    if len(todo) >= POOL_FROM and workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            # spawn, not fork: the parent may hold threads (torch, httpx) that a fork would copy mid-lock
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                made = dict(zip(todo, pool.map(split_sentences, todo, chunksize=max(1, len(todo) // (workers * 8)))))
+        except (OSError, RuntimeError) as e:  # no /dev/shm, a sandbox without processes: split here
+            logger.debug("no process pool for splitting (%s); splitting in this process", e)
+    made.update({t: split_sentences(t) for t in todo if t not in made})
+    return [a if a.sentences is not None else replace(a, sentences=known[a.text] if a.text in known else made[a.text])
+            for a in articles]
 
 
 def clean(text: str) -> str:

@@ -228,7 +228,7 @@ class CachedEncoder:
     def encode(self, texts, max_length: int | None = None):
         import numpy as np
 
-        tag = f"{self.encoder.path.name}|{max_length}|"
+        tag = f"{self.encoder.identity}|{max_length}|"
         keys = [hashlib.sha256((tag + t).encode("utf-8")).hexdigest() for t in texts]
         found = self.cache.vectors(list(dict.fromkeys(keys)))
         missing = sorted({i for i, k in enumerate(keys) if k not in found}, key=lambda i: keys[i])

@@ -61,6 +61,8 @@ class EchoSummarizer:
     """A stand-in backend: the first sentence is the headline, the first n the summary."""
 
     name = "echo"
+    multi_source = False
+    cache_key = "echo|1"
 
     def __init__(self):
         self.calls = 0

@@ -61,7 +61,7 @@ def test_failed_render_leaves_previous_files_and_no_temp_files(echo, seeds, tmp_
     def boom(*a, **k):
         raise RuntimeError("disk gone")
 
-    monkeypatch.setattr("briefing.pipeline.to_html", boom)
+    monkeypatch.setattr("briefing.render.to_html", boom)
     with pytest.raises(RuntimeError):
         runner.invoke(app, ["build", str(seeds), "--date", "2026-02-05"], catch_exceptions=False)
     assert (out / "2026-02-05.md").read_text() == "old md"

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from briefing import fetch
 from briefing.cli import app, parse_since
+from briefing.config import Settings
 from briefing.errors import IngestError, ConfigError
 from conftest import FIXTURES, ROOT
 
@@ -138,7 +139,7 @@ def test_feed_over_http_then_304_reuses_the_stored_copy(server, echo, tmp_path):
 def test_link_only_entries_get_their_page_text(server, echo, tmp_path):
     from briefing.pipeline import read
 
-    articles, problems = read([f"{server}/links.xml"], allow_private=True)  # the test server is on loopback
+    articles, problems = read([f"{server}/links.xml"], Settings(allow_private_fetch=True))  # the test server is on loopback
     assert not problems and Handler.hits.get("/page.html") == 1
     assert articles[0].title == "Only a link here" and len(articles[0].text.split()) > 20
 
@@ -228,7 +229,7 @@ def test_rerun_hits_the_cache_and_does_no_model_work(seeds, echo, tmp_path, monk
     import briefing.segment as segment
     from briefing.summarize.encoder import Encoder
 
-    monkeypatch.setattr(segment, "_SPLITS", {})  # as in a fresh process: splits and vectors only in cache.db
+    segment._split_memo.cache_clear()  # as in a fresh process: splits and vectors only in cache.db
     monkeypatch.setattr(segment, "split_sentences", no_work)
     monkeypatch.setattr(Encoder, "_encode", no_work)
     second = runner.invoke(app, args)

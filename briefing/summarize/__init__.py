@@ -1,5 +1,5 @@
-"""Summarizer backends behind one interface; see base.py."""
+"""Summarizer backends behind one interface (base.Summarizer); the table of backends is registry.py."""
 
-from .base import BACKENDS, Summarizer, get_summarizer, register
+from .registry import BACKENDS, KINDS, get_summarizer
 
-__all__ = ["BACKENDS", "Summarizer", "get_summarizer", "register"]
+__all__ = ["BACKENDS", "KINDS", "get_summarizer"]

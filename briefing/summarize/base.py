@@ -1,4 +1,4 @@
-"""The Summarizer protocol and the registry of backends."""
+"""The Summarizer protocol: what every backend offers (the table of backends is registry.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Protocol
 
 from ..config import Settings
 from ..documents import Article, Summary
-from ..models import ModelSpec, resolve
+from ..models import ModelSpec
 
 ProgressFn = Callable[[int], None]  # called with how many articles just finished
 
@@ -20,6 +20,10 @@ class Summarizer(Protocol):
     # sources is then summarized from all of its reports joined (cluster.joined_reports). Backends
     # without the attribute summarize the story's best article, since they pick its sentences.
     multi_source: bool
+    # What besides the article determines a summary: the backend and its settings, the model's identity
+    # (its resolved path and a fingerprint of its files: models.fingerprint) and our version. The
+    # summary cache is keyed by it, so retrained weights or another setting never serve a stale summary.
+    cache_key: str
 
     def summarize(
         self, articles: Sequence[Article], n_sentences: int, progress: ProgressFn | None = None
@@ -29,22 +33,3 @@ class Summarizer(Protocol):
 
 
 Factory = Callable[[Settings, ModelSpec], Summarizer]
-BACKENDS: dict[str, Factory] = {}
-
-
-def register(kind: str) -> Callable[[Factory], Factory]:
-    """Register a factory for a kind of model ('extractive', 'seq2seq', 'causal', ...)."""
-
-    def deco(factory: Factory) -> Factory:
-        BACKENDS[kind] = factory
-        return factory
-
-    return deco
-
-
-def get_summarizer(settings: Settings) -> Summarizer:
-    """The summarizer for settings.model: a registry name or a model folder."""
-    from . import extractive, generative  # noqa: F401  (register the built-in backends)
-
-    spec = resolve(settings.model, settings.models_dir)
-    return BACKENDS[spec.kind](settings, spec)

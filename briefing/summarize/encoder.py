@@ -18,6 +18,41 @@ SENTENCE_TOKENS = 48  # a sentence's gist is in its first words: measured 20% fa
 MEMO_SIZE = 50_000  # vectors kept per encoder (384 floats each: about 75 MB at most)
 
 
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_has_bf16() -> bool:
+    """Does this CPU multiply bfloat16 natively (AVX-512 BF16 or AMX)? Elsewhere bf16 is emulated, and slower."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return False
+    return any(f in flags.split() for f in ("avx512_bf16", "amx_bf16"))
+
+
+def resolve_precision(precision: str) -> str:
+    """'auto' -> 'bf16' where the CPU has it, else 'fp32'. Measured on all-MiniLM-L6-v2 over 1,873 XSum
+    sentences (benchmarks/encoder_precision.py): bf16 autocast 2.0x faster than fp32 with cosine >= 0.9999 to
+    the fp32 vectors; torch's dynamic int8 1.6x faster but cosine 0.76 at worst."""
+    if precision == "auto":
+        return "bf16" if cpu_has_bf16() else "fp32"
+    return precision
+
+
+def inference(precision: str):
+    """The torch context a forward pass runs in: inference mode, and bf16 autocast when asked."""
+    import contextlib
+
+    import torch
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(torch.inference_mode())
+    if resolve_precision(precision) == "bf16":
+        stack.enter_context(torch.autocast("cpu", dtype=torch.bfloat16))
+    return stack
+
+
 def set_threads(threads: int | None) -> None:
     """Use every core unless told otherwise (torch's default can be lower in containers)."""
     import torch
@@ -36,14 +71,23 @@ def quiet_transformers() -> None:
 class Encoder:
     """Mean-pooled, L2-normalised transformer embeddings."""
 
-    def __init__(self, path: Path, batch_size: int = 32, max_length: int = 128, threads: int | None = None):
+    def __init__(self, path: Path, batch_size: int = 32, max_length: int = 128, threads: int | None = None,
+                 precision: str = "auto"):
         self.path = path
+        self.precision = resolve_precision(precision)
         self.batch_size = batch_size
         self.max_length = max_length  # news sentences average ~30 tokens; longer tails add little
         self.threads = threads
         self._model = None
         self._tokenizer = None
         self._memo: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
+
+    @property
+    def identity(self) -> str:
+        """What determines this encoder's vectors: the model's folder and files, and the arithmetic."""
+        from ..models import fingerprint
+
+        return f"{self.path.resolve()}|{fingerprint(self.path)}|{self.precision}"
 
     def load(self) -> None:
         if self._model is not None:
@@ -89,7 +133,7 @@ class Encoder:
         self.load()
         out = np.zeros((len(texts), self._model.config.hidden_size), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        with torch.inference_mode():
+        with inference(self.precision):
             for lo in range(0, len(order), self.batch_size):
                 idx = order[lo : lo + self.batch_size]
                 batch = self._tokenizer(
@@ -99,14 +143,14 @@ class Encoder:
                 hidden = self._model(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                out[idx] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+                out[idx] = torch.nn.functional.normalize(pooled.float(), dim=-1).numpy()
         return out
 
 
 @functools.lru_cache(maxsize=4)
-def shared_encoder(path: Path, batch_size: int = 32, threads: int | None = None) -> Encoder:
+def shared_encoder(path: Path, batch_size: int = 32, threads: int | None = None, precision: str = "auto") -> Encoder:
     """One Encoder per model folder per process: the summarizer, clustering and sections share it."""
-    return Encoder(path, batch_size=batch_size, threads=threads)
+    return Encoder(path, batch_size=batch_size, threads=threads, precision=precision)
 
 
 def default_encoder(settings) -> Encoder | None:
@@ -117,4 +161,4 @@ def default_encoder(settings) -> Encoder | None:
     if spec.kind != "extractive" or not spec.present:
         logger.warning("the %s encoder is not installed; stories are grouped by copies only", spec.name)
         return None
-    return shared_encoder(spec.path, settings.batch_size, settings.threads)
+    return shared_encoder(spec.path, settings.batch_size, settings.threads, settings.precision)

@@ -18,7 +18,7 @@ from ..documents import Article, Sentence, Summary
 from ..lexicon import stem, stop_words
 from ..models import ModelSpec, require_present
 from ..segment import clean, encoder_texts, sentences
-from .base import ProgressFn, register
+from .base import ProgressFn
 from .encoder import SENTENCE_TOKENS, Encoder, shared_encoder
 
 logger = logging.getLogger(__name__)
@@ -194,6 +194,15 @@ class CentralitySummarizer:
         self.max_sentences = max_sentences
         self.max_length = max_length
 
+    @property
+    def cache_key(self) -> str:
+        from .. import __version__
+
+        parts = ["extractive", self.encoder.identity, f"max_sentences={self.max_sentences}",
+                 f"tokens={self.max_length}", self.compressor.identity if self.compressor else "no-compressor",
+                 __version__]
+        return "|".join(parts)
+
     def summarize(self, articles: Sequence[Article], n_sentences: int, progress: ProgressFn | None = None) -> list[Summary]:
         per_article = [sentences(a)[: self.max_sentences] for a in articles]
         texts: list[str] = []
@@ -237,6 +246,12 @@ class LeadSummarizer:
     name = "lead"
     multi_source = False
 
+    @property
+    def cache_key(self) -> str:
+        from .. import __version__
+
+        return f"lead|{__version__}"
+
     def summarize(self, articles: Sequence[Article], n_sentences: int, progress: ProgressFn | None = None) -> list[Summary]:
         out = []
         for art in articles:
@@ -250,14 +265,12 @@ class LeadSummarizer:
         return out
 
 
-@register("extractive")
-def _extractive(settings: Settings, spec: ModelSpec) -> CentralitySummarizer:
+def make_extractive(settings: Settings, spec: ModelSpec) -> CentralitySummarizer:
     path = require_present(spec)
-    encoder = shared_encoder(path, settings.batch_size, settings.threads)
-    compressor = shared_compressor(path, settings.threads) if compressor_present() else None
+    encoder = shared_encoder(path, settings.batch_size, settings.threads, settings.precision)
+    compressor = shared_compressor(path, settings.threads, settings.precision) if compressor_present() else None
     return CentralitySummarizer(encoder, spec.name, settings.max_sentences, compressor=compressor)
 
 
-@register("lead")
-def _lead(settings: Settings, spec: ModelSpec) -> LeadSummarizer:
+def make_lead(settings: Settings, spec: ModelSpec) -> LeadSummarizer:
     return LeadSummarizer()

@@ -27,7 +27,7 @@ from ..headline import clean_title
 from ..errors import ModelError
 from ..models import ModelSpec, require_present
 from ..segment import make_segments, split_sentences
-from .base import ProgressFn, Summarizer, register
+from .base import ProgressFn, Summarizer
 from .encoder import quiet_transformers, set_threads
 from .guard import unsupported
 
@@ -72,6 +72,17 @@ class GenerativeSummarizer:
         self.model = None
         self.tokenizer = None
         self.calls = 0  # generate calls made: tests and benchmarks read it
+
+    @property
+    def cache_key(self) -> str:
+        from .. import __version__
+        from ..models import fingerprint
+
+        st = self.settings
+        return "|".join(str(v) for v in (
+            self.spec.kind, self.path.resolve(), fingerprint(self.path), self.spec.prefix, st.beams,
+            st.headline_words, st.summary_words, st.context_tokens, st.quantize, st.guard, st.max_sentences,
+            __version__))
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -215,7 +226,7 @@ class GenerativeSummarizer:
         map_words = max(8, min(words, int(budget / 4 / TOKENS_PER_WORD)))
         texts = [a.text for a in articles]
         for round_no in range(MAX_ROUNDS):
-            segments = {i: self.segments(replace(articles[i], text=t), budget) for i, t in enumerate(texts)}
+            segments = {i: self.segments(articles[i].with_text(t), budget) for i, t in enumerate(texts)}
             long_ones = [i for i, segs in segments.items() if len(segs) > 1]
             if not long_ones:
                 return texts
@@ -230,7 +241,7 @@ class GenerativeSummarizer:
                 texts[i] = "\n".join(joined[i])
         # Not reached with a sane model (each round shrinks fourfold); keep what fits, and say so.
         for i, t in enumerate(texts):
-            segs = self.segments(replace(articles[i], text=t), budget)
+            segs = self.segments(articles[i].with_text(t), budget)
             if len(segs) > 1:
                 logger.warning("%s: still too long after %d rounds; summarizing its first part", articles[i].id, MAX_ROUNDS)
                 texts[i] = segs[0].text
@@ -353,17 +364,15 @@ def _extractive_fallback(settings: Settings) -> Callable[[], Summarizer]:
 
     def make() -> Summarizer:
         from ..models import resolve
-        from .base import BACKENDS
+        from .extractive import make_extractive, make_lead
 
         spec = resolve("minilm", settings.models_dir)
         if spec.present and spec.kind == "extractive":
-            return BACKENDS["extractive"](settings, spec)
-        return BACKENDS["lead"](settings, spec)
+            return make_extractive(settings, spec)
+        return make_lead(settings, spec)
 
     return make
 
 
-@register("seq2seq")
-@register("causal")
-def _generative(settings: Settings, spec: ModelSpec) -> GenerativeSummarizer:
+def make_generative(settings: Settings, spec: ModelSpec) -> GenerativeSummarizer:
     return GenerativeSummarizer(spec, require_present(spec), settings, _extractive_fallback(settings))
