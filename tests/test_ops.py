@@ -230,6 +230,7 @@ def test_rerun_hits_the_cache_and_does_no_model_work(seeds, echo, tmp_path, monk
     from briefing.summarize.encoder import Encoder
 
     segment._split_memo.cache_clear()  # as in a fresh process: splits and vectors only in cache.db
+    split, encode = segment.split_sentences, Encoder._encode
     monkeypatch.setattr(segment, "split_sentences", no_work)
     monkeypatch.setattr(Encoder, "_encode", no_work)
     second = runner.invoke(app, args)
@@ -237,6 +238,8 @@ def test_rerun_hits_the_cache_and_does_no_model_work(seeds, echo, tmp_path, monk
     assert echo.calls == 1  # no model call
     assert "4 from the cache, 0 summarized" in second.stderr
     assert (tmp_path / "b" / "2026-02-05.md").read_text() == before
+    monkeypatch.setattr(segment, "split_sentences", split)
+    monkeypatch.setattr(Encoder, "_encode", encode)
     third = runner.invoke(app, args + ["--no-cache"])
     assert third.exit_code == 0 and echo.calls == 2
 
