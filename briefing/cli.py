@@ -17,7 +17,7 @@ import sys
 from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -36,7 +36,8 @@ EXIT_PARTIAL = 5
 
 
 FORMAT_CHOICES = (*FORMATS, *FORMAT_ALIASES)
-BuildFormat = Enum("BuildFormat", {name: name for name in FORMAT_CHOICES}, type=str)  # from render's table
+# from render's table (mypy cannot read members made at run time)
+BuildFormat = Enum("BuildFormat", {name: name for name in FORMAT_CHOICES}, type=str)  # type: ignore[misc]
 
 
 class TextFormat(str, Enum):
@@ -45,12 +46,12 @@ class TextFormat(str, Enum):
     json = "json"
 
 
-ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Model name from 'briefing models list', or a model folder. [default: minilm]")]
-SentencesOpt = Annotated[Optional[int], typer.Option("--sentences", "-n", min=1, max=10, help="Summary sentences per article. [default: 3]")]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="TOML settings file (else $BRIEFING_CONFIG).")]
+ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model name from 'briefing models list', or a model folder. [default: minilm]")]
+SentencesOpt = Annotated[int | None, typer.Option("--sentences", "-n", min=1, max=10, help="Summary sentences per article. [default: 3]")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML settings file (else $BRIEFING_CONFIG).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr; no progress bar.")]
 VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail on stderr (-vv for debug).")]
-LogFileOpt = Annotated[Optional[Path], typer.Option("--log-file", help="Also append logs (with times) to this file.")]
+LogFileOpt = Annotated[Path | None, typer.Option("--log-file", help="Also append logs (with times) to this file.")]
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -78,7 +79,7 @@ def _setup_logging(verbose: int, quiet: bool, log_file: Path | None = None) -> N
             log_file.parent.mkdir(parents=True, exist_ok=True)
             to_file = logging.FileHandler(log_file, encoding="utf-8")
         except OSError as e:
-            raise _fail(ConfigError(f"--log-file {log_file} cannot be opened ({e.strerror}); fix the path."))
+            raise _fail(ConfigError(f"--log-file {log_file} cannot be opened ({e.strerror}); fix the path.")) from None
         to_file.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
         to_file.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
         root.addHandler(to_file)
@@ -135,7 +136,7 @@ def read_stdin() -> bytes:
     return data
 
 
-def _parse_day(value: Optional[str]) -> date:
+def _parse_day(value: str | None) -> date:
     if value is None:
         return date.today()
     try:
@@ -146,13 +147,13 @@ def _parse_day(value: Optional[str]) -> date:
 
 @app.command()
 def build(
-    inputs: Annotated[Optional[list[str]], typer.Argument(help="Files, folders, feed URLs, .opml files or - for stdin. [default: sources from the config]", show_default=False)] = None,
-    day: Annotated[Optional[str], typer.Option("--date", "-d", help="The briefing's date, YYYY-MM-DD. [default: today]")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder. [default: briefs]")] = None,
-    fmt: Annotated[Optional[BuildFormat], typer.Option("--format", "-f", help=f"Files to write: {', '.join(FORMAT_CHOICES)}. [default: both]")] = None,
+    inputs: Annotated[list[str] | None, typer.Argument(help="Files, folders, feed URLs, .opml files or - for stdin. [default: sources from the config]", show_default=False)] = None,
+    day: Annotated[str | None, typer.Option("--date", "-d", help="The briefing's date, YYYY-MM-DD. [default: today]")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. [default: briefs]")] = None,
+    fmt: Annotated[BuildFormat | None, typer.Option("--format", "-f", help=f"Files to write: {', '.join(FORMAT_CHOICES)}. [default: both]")] = None,
     model: ModelOpt = None,
     sentences: SentencesOpt = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="Only articles published since: 24h, 2d, or a date/time.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only articles published since: 24h, 2d, or a date/time.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Summarize everything again; do not read or write the cache.")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="If another run holds the output folder, wait for it (up to --wait-timeout) instead of skipping.")] = False,
     wait_timeout: Annotated[int, typer.Option("--wait-timeout", help="Seconds --wait waits at most.")] = 1800,
@@ -238,7 +239,7 @@ def summarize(
 
 
 @models_app.command("list")
-def models_list(models_dir: Annotated[Optional[Path], typer.Option(help="The model store.")] = None) -> None:
+def models_list(models_dir: Annotated[Path | None, typer.Option(help="The model store.")] = None) -> None:
     """Show every known model: name, kind, where it comes from, and whether it is here."""
     from .models import registry, resolve, store_dir
 
@@ -254,7 +255,7 @@ def models_list(models_dir: Annotated[Optional[Path], typer.Option(help="The mod
 
 
 @models_app.command("info")
-def models_info(name: str, models_dir: Annotated[Optional[Path], typer.Option(help="The model store.")] = None) -> None:
+def models_info(name: str, models_dir: Annotated[Path | None, typer.Option(help="The model store.")] = None) -> None:
     """Show one model's details."""
     from .models import resolve
 
@@ -270,7 +271,7 @@ def models_info(name: str, models_dir: Annotated[Optional[Path], typer.Option(he
 
 
 @models_app.command("pull")
-def models_pull(name: str, models_dir: Annotated[Optional[Path], typer.Option(help="The model store.")] = None) -> None:
+def models_pull(name: str, models_dir: Annotated[Path | None, typer.Option(help="The model store.")] = None) -> None:
     """Download a hub model into the store (needs network)."""
     from .models import pull, resolve
 

@@ -165,7 +165,7 @@ def event_similarity(articles: Sequence[Article], cover: np.ndarray) -> np.ndarr
     if foreign.any():
         logger.info("%d articles not in English: grouped only with their copies, sectioned by feed category",
                     int(foreign.sum()))
-        for i in np.flatnonzero(foreign):
+        for i in np.flatnonzero(foreign).tolist():
             logger.debug("  %s (%s)", articles[i].id, articles[i].language)
         sim[foreign, :] = 0.0
         sim[:, foreign] = 0.0

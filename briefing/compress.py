@@ -19,6 +19,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -135,7 +136,9 @@ def _articles(text: str) -> str:
     """'a' or 'an' as the next kept word needs ("a Australian airport" -> "an Australian airport")."""
     def fix(m: re.Match) -> str:
         art, word = m.group(1), m.group(2)
-        vowel = word.lower().startswith(("hour", "honest", "honor", "honour", "heir")) or word[0].lower() in "aeio" or (word[0].lower() == "u" and not word.lower().startswith(("uni", "use", "usu", "eu")))
+        low = word.lower()
+        vowel = (low.startswith(("hour", "honest", "honor", "honour", "heir")) or low[0] in "aeio"
+                 or (low[0] == "u" and not low.startswith(("uni", "use", "usu", "eu"))))
         want = ("an" if vowel else "a")
         return (want.capitalize() if art[0].isupper() else want) + " " + word
     return re.sub(r"(?<![\w'’-])([Aa]n?) ([A-Za-z]\w*)", fix, text)
@@ -172,7 +175,9 @@ class Compressor:
         self.precision = resolve_precision(precision)
         self.weights = weights
         self.threads = threads
-        self._model = None
+        self._model: Any = None  # the encoder with the trained layers, once loaded
+        self._head: Any = None
+        self._tokenizer: Any = None
 
     @property
     def identity(self) -> str:

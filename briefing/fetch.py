@@ -63,7 +63,7 @@ def check_public(url: str) -> None:
     except (socket.gaierror, UnicodeError, ValueError) as e:
         raise IngestError(f"{redact(url)}: the host does not resolve ({e}); skipped.") from None
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not address.is_global or address.is_multicast:
             raise IngestError(f"{redact(url)}: {address} is not a public address; not fetched "
                               "(set allow_private_fetch = true in the config for intranet pages).")
@@ -162,7 +162,8 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
             logger.info("%s: %s; retrying in %.1f s", redact(url), last, wait)
             time.sleep(wait)
             delay *= 2
-    raise IngestError(f"{redact(url)}: {last} after {attempt} attempt{'s' if attempt > 1 else ''}; try again later or drop the source.")
+    raise IngestError(f"{redact(url)}: {last} after {attempt} attempt{'s' if attempt > 1 else ''}; "
+                      "try again later or drop the source.")
 
 
 def _charset(headers: dict) -> str | None:
@@ -246,4 +247,4 @@ def opml_urls(path: Path) -> list[str]:
         root = ET.parse(path).getroot()
     except (ET.ParseError, OSError) as e:
         raise IngestError(f"{path}: not a readable OPML file ({e}); check it.") from None
-    return [o.get("xmlUrl") for o in root.iter("outline") if o.get("xmlUrl")]
+    return [url for o in root.iter("outline") if (url := o.get("xmlUrl"))]

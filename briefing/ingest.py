@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import calendar
 import json
-import os
 import logging
+import os
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-import warnings
-
 from .clean import language, printable, word_count
-from .encoding import decode, declared_encoding  # noqa: F401  (part of this module's interface)
-from .feedtext import squash, entry_text, html_to_text, media_texts
 from .documents import Article
+from .encoding import declared_encoding, decode  # noqa: F401  (part of this module's interface)
 from .errors import IngestError, NoInputError
+from .feedtext import entry_text, html_to_text, media_texts, squash
 from .publisher import feed_publisher, publisher
 from .textsplit import RawArticle, is_truncated, make_article, split_articles, split_dateline
 
@@ -59,7 +58,7 @@ def _parse_date(value: object, where: str) -> datetime | None:
     except (ValueError, TypeError):
         logger.warning("%s: published %r is not an ISO 8601 date (e.g. 2026-02-05T08:00:00Z); ignored", where, value)
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _from_body(title: str | None, body: str, kind: str = "text") -> RawArticle | None:
@@ -75,8 +74,8 @@ def parse_html(data: bytes | str, name: str, url: str | None = None) -> list[Art
     with warnings.catch_warnings():  # dateutil's UnknownTimezoneWarning is the page's problem, not the reader's
         warnings.simplefilter("ignore")
         doc = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False)
-    text = (doc.text or "") if doc else ""
-    if word_count(text) < MIN_HTML_WORDS:
+    text = (doc.text or "") if doc is not None and not isinstance(doc, dict) else ""
+    if doc is None or isinstance(doc, dict) or word_count(text) < MIN_HTML_WORDS:
         raise IngestError(f"{name}: no article text found in this HTML page; give the article's own page.")
     raw = _from_body(doc.title, _without_standfirst(text, doc.title, doc.description), kind="page")
     if raw is None or not raw.text:
@@ -130,7 +129,7 @@ def parse_feed(data: bytes, name: str) -> list[Article]:
             logger.warning("%s: entry %d has no title and no text; skipped", name, n)
             continue
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        published = datetime.fromtimestamp(calendar.timegm(stamp), timezone.utc) if stamp else None
+        published = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
         tags = entry.get("tags") or []
         out.append(
             _article(
@@ -159,10 +158,12 @@ def parse_json(text: str, name: str) -> list[Article]:
             raise IngestError(f"{name}: invalid JSON ({e}); fix the file or give it as JSONL.") from None
     if document is not None:
         if isinstance(document, dict):  # {"articles": [...]}, {"items": [...]} or one article
-            listed = next((document[k] for k in ("articles", "items", "entries", "data") if isinstance(document.get(k), list)), None)
+            keys = ("articles", "items", "entries", "data")
+            listed = next((document[k] for k in keys if isinstance(document.get(k), list)), None)
             document = listed if listed is not None else [document]
         if not isinstance(document, list):
-            raise IngestError(f"{name}: JSON must be a list of articles or one article object; got {type(document).__name__}.")
+            raise IngestError(f"{name}: JSON must be a list of articles or one article object; "
+                              f"got {type(document).__name__}.")
         records = list(enumerate(document, 1))
     else:
         records = []
@@ -283,13 +284,13 @@ def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None) -> tup
     seen: dict[str, int] = {}
     for given in inputs:
         if str(given) == STDIN:
-            sources = [(STDIN, None)]
+            sources: list[tuple[str, Path | None]] = [(STDIN, None)]
         else:
-            path = Path(given)
-            if not path.exists():
-                problems.append(f"{shown(path)}: no such file or folder; check the path.")
+            folder = Path(given)
+            if not folder.exists():
+                problems.append(f"{shown(folder)}: no such file or folder; check the path.")
                 continue
-            sources = [(shown(p), p) for p in _files(path, problems)]
+            sources = [(shown(p), p) for p in _files(folder, problems)]
         for name, path in sources:
             try:
                 if path is not None and not path.is_file():  # a FIFO blocks, a device never ends

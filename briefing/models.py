@@ -99,7 +99,7 @@ def _package_path(package: str) -> Path | None:
         return None
     if hasattr(mod, "get_model_path"):
         return Path(mod.get_model_path())
-    return Path(mod.__file__).parent / "model"
+    return Path(mod.__file__ or ".").parent / "model"
 
 
 def _spec(name: str, e: dict, store: Path) -> ModelSpec:

@@ -99,7 +99,7 @@ def read_front_matter(path: Path) -> dict:
     return meta
 
 
-def write_index(folder: Path) -> tuple[Path, Path]:
+def write_index(folder: Path) -> tuple[Path, ...]:
     """folder/index.md and index.html: every briefing there, newest first."""
     from .render import index_html, index_markdown
 

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +154,7 @@ def read(inputs: Sequence[str | Path], settings: Settings, stdin: bytes | None =
 def select_since(articles: Sequence[Article], since: datetime, first_seen: dict[str, datetime]) -> list[Article]:
     """Articles published (or, undated, first seen) at or after `since` (timezone-aware)."""
     def when(a: Article) -> datetime:
-        moment = a.published or first_seen.get(a.id) or datetime.now(timezone.utc)
+        moment = a.published or first_seen.get(a.id) or datetime.now(UTC)
         return moment if moment.tzinfo else moment.astimezone()  # naive = local time
     return [a for a in articles if when(a) >= since]
 
@@ -222,6 +222,26 @@ def group(run: Run, articles: Sequence[Article], blocks: Sequence[np.ndarray],
     return groups, [s or FALLBACK_SECTION for s in chosen]
 
 
+def grouping_key(run: Run, articles: Sequence[Article], encoder: Any) -> str:
+    """What determines a grouping: every field of every article (in order), the encoder, the sections and
+    their phrases, the thresholds and our version. A rerun over the same inputs reuses the grouping."""
+    import hashlib
+    import json
+
+    from . import __version__
+    from .cluster import DAY_PENALTY
+
+    h = hashlib.sha256()
+    st = run.settings
+    h.update(json.dumps([__version__, encoder.identity if encoder is not None else None, list(st.sections),
+                         {k: v for k, v in st.section_descriptions.items()}, st.max_sentences, SAME_EVENT,
+                         DAY_PENALTY], default=str).encode())
+    for a in articles:
+        h.update(json.dumps([a.id, a.title, a.text, a.source, a.published, a.url, a.dateline, a.truncated,
+                             a.category, a.language], default=str).encode())
+    return h.hexdigest()
+
+
 def group_stories(articles: Sequence[Article], settings: Settings,
                   cache: SummaryCache | None = None) -> tuple[list[list[int]], list[str]]:
     """encode + group in one call, for callers outside a build (benchmarks, tests)."""
@@ -254,7 +274,8 @@ def summarize(run: Run, stories: Sequence[Sequence[Article]]) -> tuple[list[Summ
     joined = getattr(summarizer, "multi_source", False)
     articles = [joined_reports(s) if joined else s[0] for s in stories]
     key = f"{summarizer.cache_key}|sentences={run.settings.sentences}"
-    found: list[Summary | None] = [run.cache.get(a, summarizer.name, key) if run.cache else None for a in articles]
+    found: list[Summary | None] = (run.cache.get_many(articles, summarizer.name, key) if run.cache
+                                   else [None] * len(articles))
     todo = [i for i, s in enumerate(found) if s is None]
     if todo and not run.dry_run:
         batch = with_sentences([articles[i] for i in todo])
@@ -293,10 +314,17 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress:
             the_plan = plan(run, inputs, stdin, since)
         articles = the_plan.articles
         encoder = run.get_encoder()
-        with run.stage("encode"):
-            blocks = encode(run, articles, encoder)
-        with run.stage("group"):
-            groups, sections = group(run, articles, blocks, encoder)
+        key = grouping_key(run, articles, encoder)
+        known = run.cache.groups(key) if run.cache else None
+        if known is not None:
+            groups, sections = known
+        else:
+            with run.stage("encode"):
+                blocks = encode(run, articles, encoder)
+            with run.stage("group"):
+                groups, sections = group(run, articles, blocks, encoder)
+            if run.cache and not dry_run:
+                run.cache.put_groups(key, groups, sections)
         logger.info("read %d articles from %d inputs: %d stories", len(articles), len(inputs), len(groups))
         with run.stage("summarize"):
             summaries, model, cached = summarize(run, [[articles[i] for i in g] for g in groups])
@@ -306,7 +334,8 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress:
             empty = Briefing(day, (), model, articles=len(articles), skipped=problems)
             return BuildResult(empty, paths, problems, cached, len(groups) - cached, tuple(run.timings.items()))
         with run.stage("compose"):
-            stories = [Story(tuple(articles[i] for i in g), s, sec) for g, s, sec in zip(groups, summaries, sections)]
+            done = [s for s in summaries if s is not None]  # every story has one unless this is a dry run
+            stories = [Story(tuple(articles[i] for i in g), s, sec) for g, s, sec in zip(groups, done, sections)]
             briefing = compose(day, stories, [min(g) for g in groups], model, sections=settings.sections,
                                top=settings.top_stories, per_section=settings.per_section, articles=len(articles),
                                skipped=problems)

@@ -15,7 +15,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!])")
 
 CSS = """
 :root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fdfdfc; --muted: #62625f; --rule: #e3e2de; --accent: #1f5fbf; }
-@media (prefers-color-scheme: dark) { :root { --fg: #e8e8e6; --bg: #161618; --muted: #a2a29e; --rule: #34343a; --accent: #8ab4f8; } }
+@media (prefers-color-scheme: dark) {
+  :root { --fg: #e8e8e6; --bg: #161618; --muted: #a2a29e; --rule: #34343a; --accent: #8ab4f8; }
+}
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 44rem; padding: 1.5rem 1rem 3rem; background: var(--bg); color: var(--fg);
   font: 1.05rem/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
@@ -185,7 +187,7 @@ def to_html(briefing: Briefing, markdown_text: str | None = None) -> str:
                            output_format="html")
     body = md.convert(strip_front_matter(markdown_text or to_markdown(briefing)))
     if len(briefing.sections) > 1:
-        nav = f'<nav class="toc" aria-label="Sections">{md.toc}</nav>'  # type: ignore[attr-defined]
+        nav = f'<nav class="toc" aria-label="Sections">{md.toc}</nav>'
         cut = body.find("<h2")
         body = body[:cut] + nav + "\n" + body[cut:] if cut >= 0 else body
     return _page(f"Briefing {briefing.day.isoformat()}", body)

@@ -114,12 +114,14 @@ def classify(story_vecs: np.ndarray, names: Sequence[str], phrase_vecs: np.ndarr
         return []
     clf = load_classifier() if model == "default" else model
     known = [n for n in names if clf is not None and n in clf[0]]
-    if len(known) < 2:
+    if clf is None or len(known) < 2:
+        if phrase_vecs is None or phrase_section is None:
+            raise ValueError("without a classifier that knows two of the sections, phrase vectors are needed")
         return assign(story_vecs, phrase_vecs, phrase_section)
     labels, weight, bias = clf
     cols = [labels.index(n) for n in known]
     learned = [known[int(i)] for i in (story_vecs @ weight[cols].T + bias[cols]).argmax(1)]
-    if phrase_vecs is None or not any(n not in known for n in names):
+    if phrase_vecs is None or phrase_section is None or not any(n not in known for n in names):
         return learned
     zero = assign(story_vecs, phrase_vecs, phrase_section)
     return [z if z not in known else c for z, c in zip(zero, learned)]

@@ -14,13 +14,15 @@ Every write is a transaction; SQLite's journal keeps a killed run from corruptin
 from __future__ import annotations
 
 import hashlib
-import logging
 import json
+import logging
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .documents import Article, Sentence, Summary
 from .errors import ConfigError
@@ -35,6 +37,7 @@ SCHEMA = {
         CREATE TABLE IF NOT EXISTS summaries (key TEXT PRIMARY KEY, summary TEXT NOT NULL, used REAL NOT NULL);
         CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL, used REAL NOT NULL);
         CREATE TABLE IF NOT EXISTS splits (key TEXT PRIMARY KEY, sentences TEXT NOT NULL, used REAL NOT NULL);
+        CREATE TABLE IF NOT EXISTS groups (key TEXT PRIMARY KEY, result TEXT NOT NULL, used REAL NOT NULL);
         CREATE INDEX IF NOT EXISTS summaries_used ON summaries (used);
         CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used);
         CREATE INDEX IF NOT EXISTS splits_used ON splits (used);
@@ -145,26 +148,52 @@ class SummaryCache:
             return
         self.db = _connect(self.path, "cache")
         with self.db:  # forget what no run has used for KEEP_DAYS
-            for table in ("summaries", "vectors", "splits"):
+            for table in ("summaries", "vectors", "splits", "groups"):
                 self.db.execute(f"DELETE FROM {table} WHERE used < ?", (self.now - KEEP_DAYS * 86400,))
 
     def _key(self, article: Article, model: str, settings_key: str) -> str:
         return hashlib.sha256(f"{content_key(article)}|{model}|{settings_key}".encode()).hexdigest()
 
-    @_tolerant(None)
     def get(self, article: Article, model: str, settings_key: str) -> Summary | None:
-        key = self._key(article, model, settings_key)
-        row = self.db.execute("SELECT summary FROM summaries WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            self.misses += 1
+        return self.get_many([article], model, settings_key)[0]
+
+    @_tolerant(lambda: None)
+    def _get_many(self, keys: list[str]) -> dict[str, Any]:
+        return self._lookup("summaries", "summary", list(dict.fromkeys(keys)))
+
+    def get_many(self, articles: Sequence[Article], model: str, settings_key: str) -> list[Summary | None]:
+        """The cached summary of each article, or None; looked up (and marked used) in one transaction."""
+        keys = [self._key(a, model, settings_key) for a in articles]
+        found = self._get_many(keys) or {}
+        out: list[Summary | None] = []
+        for article, key in zip(articles, keys):
+            if key not in found:
+                out.append(None)
+                continue
+            data = json.loads(found[key])
+            data.update(article_id=article.id, sentences=tuple(data["sentences"]),
+                        sentence_ids=tuple(data["sentence_ids"]))
+            out.append(Summary(**data))
+        self.hits += sum(s is not None for s in out)
+        self.misses += sum(s is None for s in out)
+        return out
+
+    @_tolerant(lambda: None)
+    def groups(self, key: str) -> tuple[list[list[int]], list[str]] | None:
+        """A grouping made by an earlier run over exactly these articles with these settings."""
+        found = self._lookup("groups", "result", [key])
+        if key not in found:
             return None
-        self.hits += 1
-        if not self.read_only:
-            with self.db:
-                self.db.execute("UPDATE summaries SET used = ? WHERE key = ?", (self.now, key))
-        data = json.loads(row[0])
-        data.update(article_id=article.id, sentences=tuple(data["sentences"]), sentence_ids=tuple(data["sentence_ids"]))
-        return Summary(**data)
+        data = json.loads(found[key])
+        return [list(g) for g in data["groups"]], list(data["sections"])
+
+    @_tolerant(None)
+    def put_groups(self, key: str, groups: list[list[int]], sections: list[str]) -> None:
+        if self.read_only:
+            return
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO groups VALUES (?, ?, ?)",
+                            (key, json.dumps({"groups": groups, "sections": sections}), self.now))
 
     @_tolerant(None)
     def put(self, article: Article, model: str, settings_key: str, summary: Summary) -> None:
@@ -174,9 +203,9 @@ class SummaryCache:
             self.db.execute("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?)",
                             (self._key(article, model, settings_key), json.dumps(asdict(summary)), self.now))
 
-    def _lookup(self, table: str, column: str, keys: list[str]) -> dict[str, object]:
+    def _lookup(self, table: str, column: str, keys: list[str]) -> dict[str, Any]:
         """Values found for these keys in a table, each marked as used now."""
-        out: dict[str, object] = {}
+        out: dict[str, Any] = {}
         for lo in range(0, len(keys), 500):
             chunk = keys[lo : lo + 500]
             marks = ",".join("?" * len(chunk))
@@ -225,6 +254,10 @@ class CachedEncoder:
         self.encoder = encoder
         self.cache = cache
 
+    @property
+    def identity(self) -> str:
+        return self.encoder.identity
+
     def encode(self, texts, max_length: int | None = None):
         import numpy as np
 
@@ -269,7 +302,7 @@ class State:
                 found = [r[0] for k in keys for r in self.db.execute("SELECT first_seen FROM seen WHERE key = ?", (k,))]
                 first = min(found) if found else now
                 self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", [(k, first) for k in keys])
-                out[a.id] = datetime.fromtimestamp(first, timezone.utc)
+                out[a.id] = datetime.fromtimestamp(first, UTC)
         return out
 
     def close(self) -> None:

@@ -23,7 +23,8 @@ class Summarizer(Protocol):
     # What besides the article determines a summary: the backend and its settings, the model's identity
     # (its resolved path and a fingerprint of its files: models.fingerprint) and our version. The
     # summary cache is keyed by it, so retrained weights or another setting never serve a stale summary.
-    cache_key: str
+    @property
+    def cache_key(self) -> str: ...
 
     def summarize(
         self, articles: Sequence[Article], n_sentences: int, progress: ProgressFn | None = None

@@ -8,6 +8,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -78,8 +79,8 @@ class Encoder:
         self.batch_size = batch_size
         self.max_length = max_length  # news sentences average ~30 tokens; longer tails add little
         self.threads = threads
-        self._model = None
-        self._tokenizer = None
+        self._model: Any = None  # a transformers model once loaded
+        self._tokenizer: Any = None
         self._memo: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
 
     @property

@@ -13,8 +13,8 @@ import numpy as np
 from ..clean import is_boilerplate, is_sentence_line, word_count
 from ..compress import Compressor, compressor_present, shared_compressor
 from ..config import Settings
-from ..headline import can_lead, clean_title
 from ..documents import Article, Sentence, Summary
+from ..headline import can_lead, clean_title
 from ..lexicon import stem, stop_words
 from ..models import ModelSpec, require_present
 from ..segment import clean, encoder_texts, sentences

@@ -20,11 +20,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ..config import Settings
 from ..documents import Article, Summary
-from ..headline import clean_title
 from ..errors import ModelError
+from ..headline import clean_title
 from ..models import ModelSpec, require_present
 from ..segment import make_segments, split_sentences
 from .base import ProgressFn, Summarizer
@@ -69,8 +70,8 @@ class GenerativeSummarizer:
         self.settings = settings
         self.fallback_factory = fallback
         self._fallback: Summarizer | None = None
-        self.model = None
-        self.tokenizer = None
+        self.model: Any = None  # a transformers model once loaded
+        self.tokenizer: Any = None
         self.calls = 0  # generate calls made: tests and benchmarks read it
 
     @property
@@ -105,7 +106,9 @@ class GenerativeSummarizer:
             tok = AutoTokenizer.from_pretrained(self.path, **kw)
             model = auto.from_pretrained(self.path, **kw).eval()
         except ImportError as e:  # e.g. GGUF needs the gguf package, sentencepiece models need protobuf
-            raise ModelError(f"Cannot load model '{self.name}' from {self.path}: {e}".splitlines()[0]) from None
+            hint = (" Install the extra: pip install 'briefing[generative]'."
+                    if any(p in str(e).lower() for p in ("sentencepiece", "protobuf")) else "")
+            raise ModelError(f"Cannot load model '{self.name}' from {self.path}: {str(e).splitlines()[0]}{hint}") from None
         except Exception as e:  # noqa: BLE001  (a broken file can fail in any of transformers' loaders)
             raise ModelError(
                 f"Cannot load model '{self.name}' from {self.path} as a {self.spec.kind} model: "
@@ -126,8 +129,8 @@ class GenerativeSummarizer:
     def _context_size(self) -> int:
         """The input window: the model's position limit, capped by settings.context_tokens."""
         cfg = self.model.config
-        limits = [getattr(cfg, k, None) for k in ("max_position_embeddings", "n_positions", "max_sequence_length")]
-        limits = [v for v in limits if isinstance(v, int) and v > 0]
+        found = [getattr(cfg, k, None) for k in ("max_position_embeddings", "n_positions", "max_sequence_length")]
+        limits: list[int] = [v for v in found if isinstance(v, int) and v > 0]
         tok_max = getattr(self.tokenizer, "model_max_length", None)
         if isinstance(tok_max, int) and 0 < tok_max < 1_000_000:
             limits.append(tok_max)

@@ -1,0 +1,114 @@
+"""The staged engine (issue 14): one table of backends, caches keyed by what determines a result,
+sentences split once, frozen settings, precision that does not change results."""
+
+from __future__ import annotations
+
+import json
+import types
+
+import pytest
+
+from briefing import segment
+from briefing.config import DEFAULT_SECTIONS, Settings
+from briefing.documents import Article
+from briefing.ingest import read_inputs
+from briefing.models import fingerprint
+from briefing.sections import DEFAULT_PHRASES
+from briefing.summarize import BACKENDS, KINDS, get_summarizer
+from briefing.summarize.registry import factory
+
+from conftest import ROOT
+
+GOLDEN = ROOT / "tests" / "golden" / "seeds-minilm.json"
+
+
+def test_model_kinds_derive_from_the_one_backend_table():
+    import briefing.models as models
+
+    assert models.KINDS == KINDS == tuple(BACKENDS)
+    for kind in KINDS:
+        assert callable(factory(kind))
+
+
+def test_default_sections_are_listed_once_and_all_described():
+    assert tuple(DEFAULT_PHRASES) == DEFAULT_SECTIONS == Settings().sections
+
+
+def test_settings_are_frozen_all_the_way_down():
+    s = Settings(section_descriptions={"World": ["wars"]})
+    assert isinstance(s.section_descriptions, types.MappingProxyType)
+    with pytest.raises(TypeError):
+        s.section_descriptions["World"] = ["peace"]  # type: ignore[index]
+
+
+def _folder(root, name: str, weights: bytes):
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text('{"model_type": "bert"}')
+    (folder / "model.safetensors").write_bytes(weights)
+    return folder
+
+
+def test_fingerprint_tells_apart_folders_of_one_name_and_retrained_weights(tmp_path):
+    a = _folder(tmp_path / "a", "ckpt", b"x" * 10)
+    b = _folder(tmp_path / "b", "ckpt", b"x" * 10)
+    assert fingerprint(a) != fingerprint(b)  # a/ckpt and b/ckpt no longer share cache entries
+    before = fingerprint(a)
+    (a / "config.json").write_text('{"model_type": "bert", "hidden_size": 8}')  # retrained: new config
+    fingerprint.cache_clear()
+    assert fingerprint(a) != before
+
+
+def test_summary_cache_key_names_the_model_files_and_settings():
+    s = get_summarizer(Settings(model="minilm", precision="fp32"))
+    key = s.cache_key
+    assert str(s.encoder.path.resolve()) in key and fingerprint(s.encoder.path) in key and "fp32" in key
+    other = get_summarizer(Settings(model="minilm", precision="fp32", max_sentences=10))
+    assert other.cache_key != key
+    assert get_summarizer(Settings(model="lead")).cache_key.startswith("lead|")
+
+
+def test_sentences_split_in_a_process_pool_match_those_split_here(monkeypatch):
+    arts, _ = read_inputs([ROOT / "seeds"])
+    here = segment.with_sentences(arts, workers=1)
+    monkeypatch.setattr(segment, "POOL_FROM", 2)
+    pooled = segment.with_sentences(arts, workers=2)
+    assert [a.sentences for a in pooled] == [a.sentences for a in here]
+    assert all(a.sentences for a in pooled)
+    # an article given another text gets its sentences split again, never the old ones
+    changed = pooled[0].with_text("One new sentence. And another.")
+    assert [s.text for s in segment.sentences(changed)] == ["One new sentence.", "And another."]
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_golden_holds_in_both_precisions(precision):
+    """bf16 (the default where the CPU has it) and fp32 (elsewhere) pick the same sentences and headlines."""
+    arts, _ = read_inputs([ROOT / "seeds"])
+    summarizer = get_summarizer(Settings(model="minilm", precision=precision))
+    got = [{"id": a.id, "headline": s.headline, "headline_from": s.headline_from, "summary_ids": list(s.sentence_ids)}
+           for a, s in zip(arts, summarizer.summarize(arts, 3))]
+    assert got == json.loads(GOLDEN.read_text())
+
+
+def test_bf16_vectors_are_close_to_fp32():
+    from briefing.summarize.encoder import Encoder
+
+    path = get_summarizer(Settings(model="minilm")).encoder.path
+    texts = ["The central bank raised interest rates on Thursday.", "Rain is expected in Rome.",
+             "A magnitude 6.1 earthquake struck off the coast of Japan, officials said."]
+    exact = Encoder(path, precision="fp32").encode(texts)
+    fast = Encoder(path, precision="bf16").encode(texts)
+    assert (exact * fast).sum(1).min() > 0.999
+
+
+def test_unknown_precision_is_a_config_error():
+    from briefing.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="precision"):
+        Settings(precision="int4")
+
+
+def test_article_sentences_do_not_change_equality_or_hash():
+    a = Article("x", "T", "One. Two.", "s")
+    [b] = segment.with_sentences([a])
+    assert a == b and hash(a) == hash(b) and b.sentences
