@@ -63,6 +63,12 @@ class Run:
         encoder = self.encoder or default_encoder(self.settings)
         return CachedEncoder(encoder, self.cache) if encoder is not None and self.cache is not None else encoder
 
+    def warm_up(self) -> None:
+        """Load the encoder now (while the plan's process pool splits texts it will have to encode)."""
+        encoder = self.encoder or default_encoder(self.settings)
+        if encoder is not None:
+            encoder.load()
+
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
         t = time.perf_counter()
@@ -177,7 +183,7 @@ def plan(run: Run, inputs: Sequence[str | Path], stdin: bytes | None = None, sin
     elif run.state:
         run.state.first_seen(articles)
     known = run.cache.splits([a.text for a in articles]) if run.cache else {}
-    articles = with_sentences(articles, known)
+    articles = with_sentences(articles, known, meanwhile=None if run.dry_run else run.warm_up)
     if run.cache and not run.dry_run:
         run.cache.put_splits({a.text: a.sentences or () for a in articles if a.text not in known})
     return Plan(tuple(articles), tuple(problems))

@@ -96,10 +96,11 @@ POOL_FROM = 200  # articles to split before a process pool pays for its start (~
 
 
 def with_sentences(articles: Sequence[Article], known: Mapping[str, tuple[Sentence, ...]] | None = None,
-                   workers: int | None = None) -> list[Article]:
+                   workers: int | None = None, meanwhile: Callable[[], object] | None = None) -> list[Article]:
     """The articles with their sentences attached: from `known` (text -> sentences, e.g. the cache), else
     split here, in a process pool across the cores when there are many (pysbd is pure Python: it
-    would hold one core for ~10 ms an article)."""
+    would hold one core for ~10 ms an article). `meanwhile` runs in this process while the pool splits
+    (the pipeline loads the encoder there, which the new texts will need)."""
     known = known or {}
     todo = list(dict.fromkeys(a.text for a in articles if a.sentences is None and a.text not in known))
     workers = workers or len(os.sched_getaffinity(0))
@@ -111,7 +112,10 @@ def with_sentences(articles: Sequence[Article], known: Mapping[str, tuple[Senten
         try:
             # spawn, not fork: the parent may hold threads (torch, httpx) that a fork would copy mid-lock
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                made = dict(zip(todo, pool.map(split_sentences, todo, chunksize=max(1, len(todo) // (workers * 8)))))
+                results = pool.map(split_sentences, todo, chunksize=max(1, len(todo) // (workers * 8)))
+                if meanwhile is not None:
+                    meanwhile()
+                made = dict(zip(todo, results))
         except (OSError, RuntimeError) as e:  # no /dev/shm, a sandbox without processes: split here
             logger.debug("no process pool for splitting (%s); splitting in this process", e)
     made.update({t: split_sentences(t) for t in todo if t not in made})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -127,9 +127,11 @@ def lead(candidates: Sequence[int], sim: np.ndarray | None, k: int, texts: Seque
     return chosen
 
 
-def headline_sentence(candidates: Sequence[int], texts: Sequence[str], scores: np.ndarray | None = None) -> int | None:
+def headline_sentence(candidates: Sequence[int], texts: Sequence[str],
+                      scores: np.ndarray | Callable[[], np.ndarray] | None = None) -> int | None:
     """The sentence an untitled article's headline is made from: its lead, unless the lead cannot stand
-    alone; then the first of the next two that can; then the most central one that can."""
+    alone; then the first of the next two that can; then the most central one that can. `scores` may be
+    a function, called only when centrality decides."""
     able = [i for i in candidates if can_lead(texts[i], i == 0)]
     if not able:
         return candidates[0] if candidates else None
@@ -138,7 +140,8 @@ def headline_sentence(candidates: Sequence[int], texts: Sequence[str], scores: n
         return early[0]
     if scores is None:
         return able[0]
-    return max(able, key=lambda i: (scores[i], -i))
+    values = scores() if callable(scores) else scores
+    return max(able, key=lambda i: (values[i], -i))
 
 
 def content_words(text: str) -> list[str]:
@@ -228,16 +231,25 @@ class CentralitySummarizer:
         texts = [clean(s.text) for s in sents]
         sent_vecs = vecs[: len(sents)]
         sim = sent_vecs @ sent_vecs.T
+        # centrality decides only a one-sentence summary and a headline whose lead cannot stand alone:
+        # computed then, not for every article (lexical centrality is most of the summarizer's own time)
         if art.title:
             # the summary starts with the lead, but not with a sentence that only restates the title
             title_vec = vecs[-1]
             echo = [i for i in cands[:1] if float(sent_vecs[i] @ title_vec) > REDUNDANT]
-            scores = score_sentences(sent_vecs, texts, title_vec)
+            scores = score_sentences(sent_vecs, texts, title_vec) if k == 1 else None
             return assemble(art, sents, None, lead(cands, sim, k, texts, echo[0] if echo else None, scores),
                             self.name)
-        scores = score_sentences(sent_vecs, texts)
-        head = headline_sentence(cands, texts, scores)
-        return assemble(art, sents, head, lead(cands, sim, k, texts, scores=scores), self.name)
+        made: list[np.ndarray] = []
+
+        def centrality() -> np.ndarray:
+            if not made:
+                made.append(score_sentences(sent_vecs, texts))
+            return made[0]
+
+        head = headline_sentence(cands, texts, centrality)
+        return assemble(art, sents, head, lead(cands, sim, k, texts, scores=centrality() if k == 1 else None),
+                        self.name)
 
 
 class LeadSummarizer:
