@@ -137,12 +137,14 @@ class SummaryCache:
         self.now = time.time() if now is None else now
         self.hits = 0
         self.misses = 0
+        self.tables = {"summaries", "vectors", "splits", "groups"}  # a read-only cache from an older version may lack some
         if read_only:
             if not self.path.is_file():
                 raise ConfigError(f"No cache at {self.path} yet.")
             try:
                 self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=LOCK_WAIT)
                 self.db.execute("SELECT 1 FROM summaries LIMIT 1")
+                self.tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             except sqlite3.Error as e:
                 raise ConfigError(f"The cache {self.path} cannot be read ({e}).") from None
             return
@@ -181,6 +183,8 @@ class SummaryCache:
     @_tolerant(lambda: None)
     def groups(self, key: str) -> tuple[list[list[int]], list[str]] | None:
         """A grouping made by an earlier run over exactly these articles with these settings."""
+        if "groups" not in self.tables:
+            return None
         found = self._lookup("groups", "result", [key])
         if key not in found:
             return None

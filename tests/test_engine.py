@@ -112,3 +112,19 @@ def test_article_sentences_do_not_change_equality_or_hash():
     a = Article("x", "T", "One. Two.", "s")
     [b] = segment.with_sentences([a])
     assert a == b and hash(a) == hash(b) and b.sentences
+
+
+def test_a_dry_run_on_a_cache_from_before_the_grouping_table_warns_nothing(tmp_path, caplog):
+    import sqlite3
+
+    from briefing.store import SummaryCache
+
+    db = sqlite3.connect(tmp_path / "cache.db")  # the schema of the previous version: no groups table
+    db.executescript("CREATE TABLE summaries (key TEXT PRIMARY KEY, summary TEXT NOT NULL, used REAL NOT NULL);"
+                     "CREATE TABLE vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL, used REAL NOT NULL);"
+                     "CREATE TABLE splits (key TEXT PRIMARY KEY, sentences TEXT NOT NULL, used REAL NOT NULL);")
+    db.close()
+    cache = SummaryCache(tmp_path, read_only=True)
+    assert cache.groups("any") is None
+    assert "failed" not in caplog.text
+    cache.close()
