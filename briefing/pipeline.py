@@ -10,6 +10,8 @@ the same plan with nothing written anywhere and nothing summarized.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .cluster import SAME_EVENT, cluster, coverage, event_similarity, joined_reports, readable
+from .cluster import DAY_PENALTY, SAME_EVENT, cluster, coverage, event_similarity, joined_reports, readable
 from .compose import best_article, compose
 from .config import Settings
 from .documents import Article, Briefing, Story, Summary
@@ -58,14 +60,17 @@ class Run:
     def get_summarizer(self) -> Summarizer:
         return self.summarizer or get_summarizer(self.settings)
 
+    def _encoder(self) -> Encoder | None:
+        return self.encoder or default_encoder(self.settings)
+
     def get_encoder(self) -> Any:
         """The sentence encoder (vectors kept in the cache when there is one), or None when not installed."""
-        encoder = self.encoder or default_encoder(self.settings)
+        encoder = self._encoder()
         return CachedEncoder(encoder, self.cache) if encoder is not None and self.cache is not None else encoder
 
     def warm_up(self) -> None:
         """Load the encoder now (while the plan's process pool splits texts it will have to encode)."""
-        encoder = self.encoder or default_encoder(self.settings)
+        encoder = self._encoder()
         if encoder is not None:
             encoder.load()
 
@@ -231,11 +236,7 @@ def group(run: Run, articles: Sequence[Article], blocks: Sequence[np.ndarray],
 def grouping_key(run: Run, articles: Sequence[Article], encoder: Any) -> str:
     """What determines a grouping: every field of every article (in order), the encoder, the sections and
     their phrases, the thresholds and our version. A rerun over the same inputs reuses the grouping."""
-    import hashlib
-    import json
-
     from . import __version__
-    from .cluster import DAY_PENALTY
 
     h = hashlib.sha256()
     st = run.settings

@@ -156,10 +156,7 @@ class SummaryCache:
     def _key(self, article: Article, model: str, settings_key: str) -> str:
         return hashlib.sha256(f"{content_key(article)}|{model}|{settings_key}".encode()).hexdigest()
 
-    def get(self, article: Article, model: str, settings_key: str) -> Summary | None:
-        return self.get_many([article], model, settings_key)[0]
-
-    @_tolerant(lambda: None)
+    @_tolerant(None)
     def _get_many(self, keys: list[str]) -> dict[str, Any]:
         return self._lookup("summaries", "summary", list(dict.fromkeys(keys)))
 
@@ -180,7 +177,7 @@ class SummaryCache:
         self.misses += sum(s is None for s in out)
         return out
 
-    @_tolerant(lambda: None)
+    @_tolerant(None)
     def groups(self, key: str) -> tuple[list[list[int]], list[str]] | None:
         """A grouping made by an earlier run over exactly these articles with these settings."""
         if "groups" not in self.tables:
