@@ -238,6 +238,30 @@ def summarize(
         raise typer.Exit(EXIT_PARTIAL)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; 0.0.0.0 exposes it to the network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="Port to listen on.")] = 8000,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="The briefings folder served at /briefs/. [default: briefs]")] = None,
+    model: ModelOpt = None,
+    sentences: SentencesOpt = None,
+    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1024, help="Largest request body; larger ones get 413.")] = 2 * 1024 * 1024,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    log_file: LogFileOpt = None,
+) -> None:
+    """Keep the model loaded and summarize on request: a JSON API (POST /summarize), the briefings and a page at /."""
+    _setup_logging(verbose, quiet, log_file)
+    from .serve import serve as run_server
+
+    try:
+        settings = load_settings(config, model=model, sentences=sentences, out=out)
+        run_server(settings, host, port, max_bytes)
+    except BriefingError as e:
+        raise _fail(e) from None
+
+
 @models_app.command("list")
 def models_list(models_dir: Annotated[Path | None, typer.Option(help="The model store.")] = None) -> None:
     """Show every known model: name, kind, where it comes from, and whether it is here."""
