@@ -1,7 +1,7 @@
 """Micro-batching: requests that arrive together are worked on together.
 
-A server's requests come one at a time, but the encoder is several times faster per sentence on a
-batch than on one sentence. A MicroBatcher queues each request; one worker takes the first waiting
+A server's requests come one at a time; the encoder pays per call, and a short article does not fill
+one of its batches. A MicroBatcher queues each request; one worker takes the first waiting
 request, gathers whatever else arrives within `max_wait` seconds (up to `max_items`), and hands them
 to `work` as one list, in one thread, so the model runs once for all of them and never concurrently
 with itself. A request that arrives alone waits at most `max_wait`.
