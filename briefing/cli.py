@@ -51,6 +51,13 @@ SentencesOpt = Annotated[int | None, typer.Option("--sentences", "-n", min=1, ma
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML settings file (else $BRIEFING_CONFIG).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr; no progress bar.")]
 VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail on stderr (-vv for debug).")]
+class EngineChoice(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
+EngineOpt = Annotated[EngineChoice, typer.Option("--engine", help="Where the per-article work runs: this process, or a Ray cluster (pip install 'briefing[ray]').")]
+RayAddressOpt = Annotated[str | None, typer.Option("--ray-address", help="With --engine ray: the cluster to join (ray start --head prints it). [default: $RAY_ADDRESS, else a local Ray]")]
 LogFileOpt = Annotated[Path | None, typer.Option("--log-file", help="Also append logs (with times) to this file.")]
 
 
@@ -158,6 +165,8 @@ def build(
     wait: Annotated[bool, typer.Option("--wait", help="If another run holds the output folder, wait for it (up to --wait-timeout) instead of skipping.")] = False,
     wait_timeout: Annotated[int, typer.Option("--wait-timeout", help="Seconds --wait waits at most.")] = 1800,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and group the inputs and say what would be done; write nothing, summarize nothing.")] = False,
+    engine: EngineOpt = EngineChoice.local,
+    ray_address: RayAddressOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = 0,
@@ -184,8 +193,9 @@ def build(
                       if day else None)
         since_at = parse_since(since, end_of_day) if since else None
         stdin = read_stdin() if "-" in sources else None
-        result = run_build(sources, settings, the_day, None if dry_run else _progress(quiet), stdin, since_at,
-                           not no_cache, dry_run=dry_run, wait=wait_timeout if wait else 0)
+        with _engine(engine, ray_address, verbose) as the_engine:
+            result = run_build(sources, settings, the_day, None if dry_run else _progress(quiet), stdin, since_at,
+                               not no_cache, dry_run=dry_run, wait=wait_timeout if wait else 0, engine=the_engine)
     except BusyError as e:
         typer.echo(str(e), err=True)
         raise typer.Exit(0) from None
@@ -213,6 +223,8 @@ def summarize(
     fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="Output: text, markdown or json.")] = TextFormat.text,
     model: ModelOpt = None,
     sentences: SentencesOpt = None,
+    engine: EngineOpt = EngineChoice.local,
+    ray_address: RayAddressOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = 0,
@@ -224,7 +236,18 @@ def summarize(
 
     try:
         settings = load_settings(config, model=model, sentences=sentences)
-        articles, problems = read([file], settings, stdin=read_stdin() if file == "-" else None)
+        stdin = read_stdin() if file == "-" else None
+        if engine is EngineChoice.ray:
+            from . import ray_engine
+
+            with ray_engine.session(ray_address, verbose > 0):
+                articles, problems = ray_engine.read([file], settings, stdin=stdin)
+                summaries, _ = ray_engine.summarize(articles, settings)
+            sys.stdout.write(summaries_text(list(zip(articles, summaries)), fmt.value))
+            if problems:
+                raise typer.Exit(EXIT_PARTIAL)
+            return
+        articles, problems = read([file], settings, stdin=stdin)
         factory = _progress(quiet)
         if factory and len(articles) > 1:
             with factory(len(articles)) as advance:
@@ -236,6 +259,20 @@ def summarize(
     sys.stdout.write(summaries_text(list(zip(articles, summaries)), fmt.value))
     if problems:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+@contextlib.contextmanager
+def _engine(choice: EngineChoice, address: str | None, verbose: int):
+    """The build's engine: None (the local one), or a RayEngine with Ray connected for the run."""
+    if choice is EngineChoice.local:
+        if address:
+            raise ConfigError("--ray-address needs --engine ray.")
+        yield None
+        return
+    from . import ray_engine
+
+    with ray_engine.session(address, verbose > 0):
+        yield ray_engine.RayEngine()
 
 
 @app.command()

@@ -84,6 +84,15 @@ class Settings:
         if bad or not self.formats:
             raise ConfigError(f"formats {bad or '(none)'} is not known; choose from {', '.join(FORMATS)}.")
 
+    def __reduce__(self):
+        """Picklable (the read-only mappings travel as dicts): other processes and engines get the same settings."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return (_settings_from, ({k: dict(v) if isinstance(v, Mapping) else v for k, v in values.items()},))
+
+
+def _settings_from(values: dict[str, Any]) -> Settings:
+    return Settings(**values)
+
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "origins"}
 _ENV = {

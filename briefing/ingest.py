@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .clean import language, printable, word_count
 from .documents import Article
@@ -29,17 +30,20 @@ TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".feed"}
 JSON_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
 STDIN = "-"
 
 
 def sniff(data: bytes, suffix: str) -> str:
-    """The input's kind: text, html, feed or json."""
+    """The input's kind: text, html, feed, json or parquet."""
     if suffix in HTML_SUFFIXES:
         return "html"
     if suffix in FEED_SUFFIXES:
         return "feed"
     if suffix in JSON_SUFFIXES:
         return "json"
+    if suffix in PARQUET_SUFFIXES or data[:4] == b"PAR1":
+        return "parquet"
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"<?xml") or head.startswith(b"<rss") or head.startswith(b"<feed") or b"<rdf:rdf" in head:
         return "feed"
@@ -174,9 +178,36 @@ def parse_json(text: str, name: str) -> list[Article]:
                 records.append((n, json.loads(line)))
             except json.JSONDecodeError as e:
                 logger.warning("%s: line %d is not valid JSON (%s); skipped", name, n, e.msg)
+    out = _from_records(records, name)
+    if not out:
+        raise IngestError(f"{name}: no usable records; each line needs a JSON object with a \"text\" field.")
+    return out
+
+
+def parse_parquet(data: bytes, name: str) -> list[Article]:
+    """A Parquet table with the JSONL fields as columns (id, title, text, source, url, published, category)."""
+    import io
+
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise IngestError(f"{name}: reading Parquet needs pyarrow: pip install pyarrow (or 'briefing[ray]').") from None
+    try:
+        rows = pq.read_table(io.BytesIO(data)).to_pylist()
+    except Exception as e:  # noqa: BLE001 - pyarrow raises several kinds for a damaged file
+        raise IngestError(f"{name}: not a readable Parquet file ({type(e).__name__}); check the file.") from None
+    out = _from_records(list(enumerate(rows, 1)), name, "row")
+    if not out:
+        raise IngestError(f"{name}: no usable rows; the table needs a \"text\" column.")
+    return out
+
+
+def _from_records(records: list[tuple[int, Any]], name: str, unit: str = "line") -> list[Article]:
+    """Articles from JSON-like records ({id, title, text, source, url, published, category}); records without
+    text or title are skipped with a warning."""
     out = []
     for n, rec in records:
-        where = f"{name}: line {n}"
+        where = f"{name}: {unit} {n}"
         if not isinstance(rec, dict) or not (_field(rec, "text") or _field(rec, "title")):
             logger.warning("%s has no \"text\" field; skipped", where)
             continue
@@ -194,8 +225,6 @@ def parse_json(text: str, name: str) -> list[Article]:
                 category=_field(rec, "category"),
             )
         )
-    if not out:
-        raise IngestError(f"{name}: no usable records; each line needs a JSON object with a \"text\" field.")
     return out
 
 
@@ -229,6 +258,8 @@ def parse_bytes(data: bytes, name: str, suffix: str = "", declared: str | None =
     if len(data) > MAX_BYTES:
         raise IngestError(f"{name}: {len(data) // 2**20} MiB is too large (limit {MAX_BYTES // 2**20} MiB); split it.")
     kind = sniff(data, suffix.lower())
+    if kind == "parquet":
+        return parse_parquet(data, name)
     if kind == "html":
         return parse_html(decode(data, name, declared), name, url)  # decoded with its declared charset
     if kind == "feed":
@@ -277,40 +308,61 @@ def _files(path: Path, problems: list[str] | None = None) -> Iterator[Path]:
     yield from sorted(found)
 
 
-def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None) -> tuple[list[Article], list[str]]:
-    """Read every input; return the articles and a one-line reason per input left out."""
-    articles: list[Article] = []
-    problems: list[str] = []
-    seen: dict[str, int] = {}
+Source = tuple[str, Path | None]  # (the name shown in messages, the file; None for stdin)
+
+
+def list_sources(inputs: Iterable[str | Path], problems: list[str]) -> list[Source]:
+    """The files the inputs name (folders expanded, in order); each input that cannot be listed is named in
+    `problems`."""
+    sources: list[Source] = []
     for given in inputs:
         if str(given) == STDIN:
-            sources: list[tuple[str, Path | None]] = [(STDIN, None)]
-        else:
-            folder = Path(given)
-            if not folder.exists():
-                problems.append(f"{shown(folder)}: no such file or folder; check the path.")
-                continue
-            sources = [(shown(p), p) for p in _files(folder, problems)]
-        for name, path in sources:
-            try:
-                if path is not None and not path.is_file():  # a FIFO blocks, a device never ends
-                    raise IngestError(f"{name}: not a regular file (a pipe or a device); save it to a file or give it as -.")
-                if path is not None and path.stat().st_size > MAX_BYTES:  # don't read a huge file to reject it
-                    raise IngestError(f"{name}: {path.stat().st_size // 2**20} MiB is too large "
-                                      f"(limit {MAX_BYTES // 2**20} MiB); split it.")
-                data = stdin if path is None else _read_limited(path)
-                found = parse_bytes(data or b"", name, path.suffix if path else "")
-            except IngestError as e:
-                problems.append(str(e))
-                continue
-            except OSError as e:
-                problems.append(f"{name}: cannot be read ({e.strerror}); check its permissions.")
-                continue
-            for art in found:
-                n = seen.get(art.id, 0)
-                seen[art.id] = n + 1
-                articles.append(replace(art, id=f"{art.id}~{n + 1}") if n else art)
-    return articles, problems
+            sources.append((STDIN, None))
+            continue
+        folder = Path(given)
+        if not folder.exists():
+            problems.append(f"{shown(folder)}: no such file or folder; check the path.")
+            continue
+        sources += [(shown(p), p) for p in _files(folder, problems)]
+    return sources
+
+
+def read_source(name: str, path: Path | None, stdin: bytes | None = None) -> list[Article]:
+    """One file's (or stdin's) articles; IngestError, naming the input, when it cannot be read."""
+    try:
+        if path is not None and not path.is_file():  # a FIFO blocks, a device never ends
+            raise IngestError(f"{name}: not a regular file (a pipe or a device); save it to a file or give it as -.")
+        if path is not None and path.stat().st_size > MAX_BYTES:  # don't read a huge file to reject it
+            raise IngestError(f"{name}: {path.stat().st_size // 2**20} MiB is too large "
+                              f"(limit {MAX_BYTES // 2**20} MiB); split it.")
+        data = stdin if path is None else _read_limited(path)
+    except OSError as e:
+        raise IngestError(f"{name}: cannot be read ({e.strerror}); check its permissions.") from None
+    return parse_bytes(data or b"", name, path.suffix if path else "")
+
+
+def unique_ids(found: Iterable[list[Article]]) -> list[Article]:
+    """The articles of every source in order, a repeated id made unique (a~2, a~3, ...)."""
+    seen: dict[str, int] = {}
+    articles: list[Article] = []
+    for arts in found:
+        for art in arts:
+            n = seen.get(art.id, 0)
+            seen[art.id] = n + 1
+            articles.append(replace(art, id=f"{art.id}~{n + 1}") if n else art)
+    return articles
+
+
+def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None) -> tuple[list[Article], list[str]]:
+    """Read every input; return the articles and a one-line reason per input left out."""
+    problems: list[str] = []
+    found: list[list[Article]] = []
+    for name, path in list_sources(inputs, problems):
+        try:
+            found.append(read_source(name, path, stdin))
+        except IngestError as e:
+            problems.append(str(e))
+    return unique_ids(found), problems
 
 
 def shown(path: Path | str) -> str:

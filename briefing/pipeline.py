@@ -15,10 +15,10 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -170,11 +170,13 @@ def select_since(articles: Sequence[Article], since: datetime, first_seen: dict[
     return [a for a in articles if when(a) >= since]
 
 
-def plan(run: Run, inputs: Sequence[str | Path], stdin: bytes | None = None, since: datetime | None = None) -> Plan:
+def plan(run: Run, inputs: Sequence[str | Path], stdin: bytes | None = None, since: datetime | None = None,
+         engine: Engine | None = None) -> Plan:
     """Read the inputs, keep those since `since`, and split every article into sentences (once: from the
-    cache, else in a process pool), so no later stage splits again."""
+    cache, else in a process pool, or on the engine's workers), so no later stage splits again."""
+    engine = engine or LocalEngine()
     settings = run.settings
-    articles, problems = read(inputs, settings, stdin, run.state)
+    articles, problems = engine.read(run, inputs, stdin)
     if len(articles) > settings.max_articles:
         raise NoInputError(f"{len(articles)} articles is more than max_articles = {settings.max_articles}; "
                            "split the inputs over several runs or raise max_articles in the config.")
@@ -187,11 +189,44 @@ def plan(run: Run, inputs: Sequence[str | Path], stdin: bytes | None = None, sin
         articles = kept
     elif run.state:
         run.state.first_seen(articles)
-    known = run.cache.splits([a.text for a in articles]) if run.cache else {}
-    articles = with_sentences(articles, known, meanwhile=None if run.dry_run else run.warm_up)
-    if run.cache and not run.dry_run:
-        run.cache.put_splits({a.text: a.sentences or () for a in articles if a.text not in known})
-    return Plan(tuple(articles), tuple(problems))
+    return Plan(tuple(engine.split(run, articles)), tuple(problems))
+
+
+class Engine(Protocol):
+    """Where the per-article work runs: reading and splitting, and the model (vectors and summaries).
+    Grouping, composing and publishing stay with the caller (pipeline.build), the same for every engine."""
+
+    name: str
+
+    def read(self, run: Run, inputs: Sequence[str | Path], stdin: bytes | None) -> tuple[list[Article], list[str]]: ...
+
+    def split(self, run: Run, articles: list[Article]) -> list[Article]: ...
+
+    def vectors(self, run: Run, articles: Sequence[Article], encoder: Any) -> list[np.ndarray]: ...
+
+    def summarizer(self, run: Run) -> Summarizer: ...
+
+
+class LocalEngine:
+    """This process (and, for splitting many texts, a process pool on this machine)."""
+
+    name = "local"
+
+    def read(self, run: Run, inputs: Sequence[str | Path], stdin: bytes | None) -> tuple[list[Article], list[str]]:
+        return read(inputs, run.settings, stdin, run.state)
+
+    def split(self, run: Run, articles: list[Article]) -> list[Article]:
+        known = run.cache.splits([a.text for a in articles]) if run.cache else {}
+        articles = with_sentences(articles, known, meanwhile=None if run.dry_run else run.warm_up)
+        if run.cache and not run.dry_run:
+            run.cache.put_splits({a.text: a.sentences or () for a in articles if a.text not in known})
+        return articles
+
+    def vectors(self, run: Run, articles: Sequence[Article], encoder: Any) -> list[np.ndarray]:
+        return encode(run, articles, encoder)
+
+    def summarizer(self, run: Run) -> Summarizer:
+        return run.get_summarizer()
 
 
 # -- encode and group ------------------------------------------------------------------------------
@@ -271,6 +306,11 @@ def summarize_articles(articles: Sequence[Article], settings: Settings, progress
     return summarizer.summarize(with_sentences(articles), settings.sentences, progress), summarizer.name
 
 
+def summary_key(settings: Settings, summarizer: Summarizer) -> str:
+    """What a cached summary is keyed by, beside the article's content: the backend's key and the length."""
+    return f"{summarizer.cache_key}|sentences={settings.sentences}"
+
+
 def summarize(run: Run, stories: Sequence[Sequence[Article]]) -> tuple[list[Summary | None], str, int]:
     """One summary per story (its reports, best first), from the cache where present, else from the model;
     (summaries, model, cached count). A multi-source backend reads all of a story's reports, others its best.
@@ -280,7 +320,7 @@ def summarize(run: Run, stories: Sequence[Sequence[Article]]) -> tuple[list[Summ
     summarizer = run.get_summarizer()
     joined = getattr(summarizer, "multi_source", False)
     articles = [joined_reports(s) if joined else s[0] for s in stories]
-    key = f"{summarizer.cache_key}|sentences={run.settings.sentences}"
+    key = summary_key(run.settings, summarizer)
     found: list[Summary | None] = (run.cache.get_many(articles, summarizer.name, key) if run.cache
                                    else [None] * len(articles))
     todo = [i for i, s in enumerate(found) if s is None]
@@ -312,13 +352,17 @@ def publish(briefing: Briefing, settings: Settings) -> tuple[Path, ...]:
 
 def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress: ProgressFactory | None = None,
           stdin: bytes | None = None, since: datetime | None = None, use_cache: bool = True,
-          dry_run: bool = False, wait: float = 0, summarizer: Summarizer | None = None) -> BuildResult:
+          dry_run: bool = False, wait: float = 0, summarizer: Summarizer | None = None,
+          engine: Engine | None = None) -> BuildResult:
     """Write OUT/DAY.{md,html,...} and the index from the inputs, holding the output folder's lock for the
-    whole run (BusyError when another run holds it). A dry run takes no lock and writes nothing."""
+    whole run (BusyError when another run holds it). A dry run takes no lock and writes nothing.
+
+    `engine` runs the per-article work (default: this process); the rest is the same for every engine."""
+    engine = engine or LocalEngine()
     lock = contextlib.nullcontext() if dry_run else locked(settings.out, wait, settings.stale_lock)
     with lock, open_run(settings, use_cache, dry_run, progress, summarizer) as run:
         with run.stage("plan"):
-            the_plan = plan(run, inputs, stdin, since)
+            the_plan = plan(run, inputs, stdin, since, engine)
         articles = the_plan.articles
         encoder = run.get_encoder()
         key = grouping_key(run, articles, encoder)
@@ -327,14 +371,15 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress:
             groups, sections = known
         else:
             with run.stage("encode"):
-                blocks = encode(run, articles, encoder)
+                blocks = engine.vectors(run, articles, encoder)
             with run.stage("group"):
                 groups, sections = group(run, articles, blocks, encoder)
             if run.cache and not dry_run:
                 run.cache.put_groups(key, groups, sections)
         logger.info("read %d articles from %d inputs: %d stories", len(articles), len(inputs), len(groups))
         with run.stage("summarize"):
-            summaries, model, cached = summarize(run, [[articles[i] for i in g] for g in groups])
+            summaries, model, cached = summarize(replace(run, summarizer=engine.summarizer(run)),
+                                                 [[articles[i] for i in g] for g in groups])
         paths = tuple(settings.out / f"{day.isoformat()}.{fmt}" for fmt in settings.formats)
         problems = the_plan.problems
         if dry_run:

@@ -259,11 +259,29 @@ class CachedEncoder:
     def identity(self) -> str:
         return self.encoder.identity
 
+    def _keys(self, texts, max_length: int | None) -> list[str]:
+        tag = f"{self.encoder.identity}|{max_length}|"
+        return [hashlib.sha256((tag + t).encode("utf-8")).hexdigest() for t in texts]
+
+    def cached(self, texts, max_length: int | None = None) -> list:
+        """Each text's stored vector, or None (nothing is encoded)."""
+        import numpy as np
+
+        keys = self._keys(texts, max_length)
+        found = self.cache.vectors(list(dict.fromkeys(keys)))
+        return [np.frombuffer(found[k], dtype=np.float32) if k in found else None for k in keys]
+
+    def remember(self, texts, vectors, max_length: int | None = None) -> None:
+        """Store vectors made elsewhere (another engine's workers) for these texts."""
+        import numpy as np
+
+        keys = self._keys(texts, max_length)
+        self.cache.put_vectors(list({k: np.asarray(v, np.float32).tobytes() for k, v in zip(keys, vectors)}.items()))
+
     def encode(self, texts, max_length: int | None = None):
         import numpy as np
 
-        tag = f"{self.encoder.identity}|{max_length}|"
-        keys = [hashlib.sha256((tag + t).encode("utf-8")).hexdigest() for t in texts]
+        keys = self._keys(texts, max_length)
         found = self.cache.vectors(list(dict.fromkeys(keys)))
         missing = sorted({i for i, k in enumerate(keys) if k not in found}, key=lambda i: keys[i])
         if missing:

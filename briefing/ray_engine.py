@@ -1,0 +1,319 @@
+"""`--engine ray`: the per-article stages on a Ray cluster with Ray Data; grouping and composing on the driver.
+
+    driver: list the input files ........................................ (folders expanded, in order)
+    Ray:    read + clean (HTML main text, feeds) + split into sentences ... tasks, one per file
+    driver: --since, first-seen, cache lookups (grouping, summaries, sentence vectors)
+    Ray:    encode + summarize ............................................ map_batches over an actor pool;
+                                                                            each actor loads the model once
+    driver: group (pipeline.group), compose, publish ...................... the same code as the local engine
+
+Every article the cache has no summary for is summarized on the workers, not only each story's best
+report (the stories are not known until the vectors are back): for the extractive default this costs
+little, since the summarizer reuses the vectors the actor has just made. A backend that reads all of a
+story's reports (multi_source) is run on the workers after grouping instead. The output is the same
+as the local engine's on the same input (tests/test_ray_engine.py).
+
+Ray is the `ray` extra: pip install 'briefing[ray]'. Feed URLs and stdin are read on the driver.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import Settings
+from .documents import Article, Summary
+from .errors import ConfigError, IngestError
+from .summarize.base import ProgressFn, Summarizer
+
+logger = logging.getLogger(__name__)
+BATCH = 64  # articles per call on an actor: its encoder batches their sentences together
+
+
+def require_ray() -> None:
+    try:
+        import ray  # noqa: F401
+        import ray.data  # noqa: F401
+    except ImportError:
+        raise ConfigError("--engine ray needs Ray Data: pip install 'briefing[ray]'.") from None
+
+
+@contextlib.contextmanager
+def session(address: str | None = None, verbose: bool = False) -> Iterator[None]:
+    """Connected to Ray: the cluster at `address` (or $RAY_ADDRESS), else a local Ray started here and
+    stopped afterwards. An existing connection (a test's, a notebook's) is used as it is."""
+    require_ray()
+    import ray
+
+    if ray.is_initialized():
+        yield
+        return
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    try:
+        ray.init(address=address, include_dashboard=False, log_to_driver=verbose,
+                 logging_level=logging.INFO if verbose else logging.WARNING)
+    except ConnectionError as e:
+        raise ConfigError(f"cannot reach the Ray cluster at {address} ({e}); start it with `ray start --head` "
+                          "or check --ray-address.") from None
+    _quiet(verbose)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def _quiet(verbose: bool) -> None:
+    import ray.data
+
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = verbose
+    ctx.print_on_execution_start = verbose
+    # without -v: errors only (Ray Data warns that the bars it was just told to hide are hidden)
+    logging.getLogger("ray.data").setLevel(logging.INFO if verbose else logging.ERROR)
+
+
+def cluster_cpus() -> int:
+    import ray
+
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+# -- read, clean and split on the workers ------------------------------------------------------------
+
+def _read_file(row: dict[str, Any]) -> dict[str, Any]:
+    """A Ray task: one file -> its articles with their sentences (pickled), or the reason it was left out."""
+    from .ingest import read_source
+    from .segment import with_sentences
+
+    try:
+        articles = with_sentences(read_source(row["name"], Path(row["path"])), workers=1)
+        return {"n": row["n"], "articles": pickle.dumps(articles), "problem": ""}
+    except IngestError as e:
+        return {"n": row["n"], "articles": b"", "problem": str(e)}
+
+
+def read(inputs: Sequence[str | Path], settings: Settings, stdin: bytes | None = None,
+         state=None) -> tuple[list[Article], list[str]]:
+    """Every article the inputs hold, as pipeline.read gives them (same order, ids and problems), with
+    the files read, cleaned and split on the workers. Feed URLs, .opml and stdin are read here."""
+    import ray.data
+
+    from . import pipeline
+    from .fetch import is_url
+    from .ingest import STDIN, list_sources, require_articles, unique_ids
+
+    files = [i for i in inputs if not is_url(str(i)) and not str(i).lower().endswith(".opml") and str(i) != STDIN]
+    rest = [i for i in inputs if i not in files]
+    problems: list[str] = []
+    sources = list_sources(files, problems)
+    found: list[list[Article]] = []
+    if sources:
+        rows = [{"n": n, "name": name, "path": str(path)} for n, (name, path) in enumerate(sources)]
+        ds = ray.data.from_items(rows, override_num_blocks=min(len(rows), 4 * cluster_cpus()))
+        for row in sorted(ds.map(_read_file).take_all(), key=lambda r: r["n"]):
+            if row["problem"]:
+                problems.append(row["problem"])
+            else:
+                found.append(pickle.loads(row["articles"]))
+    articles = unique_ids(found)
+    if rest:
+        try:
+            more, more_problems = pipeline.read(rest, settings, stdin, state)
+        except IngestError as e:  # none of them gave an article: the files may still have
+            more, more_problems = [], [str(e)]
+        articles = unique_ids([articles, more])
+        problems += more_problems
+    return require_articles(articles, problems), problems
+
+
+# -- the model on the workers ---------------------------------------------------------------------------
+
+class ArticleModel:
+    """A Ray actor: the encoder and the summarizer loaded once, then batches of articles -> each article's
+    sentence vectors and summary (only what was asked for)."""
+
+    def __init__(self, settings: Settings):
+        from .pipeline import Run
+        from .summarize import get_summarizer
+        from .summarize.encoder import default_encoder
+
+        self.run = Run(settings)
+        self.encoder = default_encoder(settings)
+        self.summarizer = get_summarizer(settings)
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list]:
+        from .pipeline import encode
+
+        articles = [pickle.loads(b) for b in batch["article"]]
+        want_vectors = [i for i, w in enumerate(batch["vectors"]) if w]
+        want_summary = [i for i, w in enumerate(batch["summary"]) if w]
+        vectors = [b""] * len(articles)
+        summaries = [b""] * len(articles)
+        if want_vectors and self.encoder is not None:
+            for i, block in zip(want_vectors, encode(self.run, [articles[i] for i in want_vectors], self.encoder)):
+                vectors[i] = pickle.dumps(block.astype(np.float32))
+        if want_summary:
+            made = self.summarizer.summarize([articles[i] for i in want_summary], self.run.settings.sentences)
+            for i, summary in zip(want_summary, made):
+                summaries[i] = pickle.dumps(summary)
+        return {"n": list(batch["n"]), "vectors": vectors, "summaries": summaries}
+
+
+@dataclass
+class ModelResults:
+    vectors: dict[int, np.ndarray] = field(default_factory=dict)
+    summaries: dict[int, Summary] = field(default_factory=dict)
+
+
+def run_model(settings: Settings, articles: Sequence[Article], want_vectors: Sequence[bool],
+              want_summaries: Sequence[bool], actors: int | None = None) -> ModelResults:
+    """Encode and/or summarize articles on an actor pool (one model load per actor): the actors each take
+    one CPU and one torch thread, as many as the cluster has CPUs unless `actors` is given."""
+    import ray.data
+
+    todo = [i for i in range(len(articles)) if want_vectors[i] or want_summaries[i]]
+    out = ModelResults()
+    if not todo:
+        return out
+    size = max(1, min(actors or cluster_cpus(), (len(todo) + BATCH - 1) // BATCH))
+    rows = [{"n": i, "article": pickle.dumps(articles[i]), "vectors": bool(want_vectors[i]),
+             "summary": bool(want_summaries[i])} for i in todo]
+    items = ray.data.from_items(rows, override_num_blocks=max(1, min(len(rows) // BATCH + 1, 4 * size)))
+    ds = items.map_batches(_model_class(Settings(**{**_fields(settings), "threads": 1})), batch_size=BATCH,
+                           batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1)
+    for row in ds.iter_rows():
+        n = int(row["n"])
+        if row["vectors"]:
+            out.vectors[n] = pickle.loads(row["vectors"])
+        if row["summaries"]:
+            out.summaries[n] = pickle.loads(row["summaries"])
+    return out
+
+
+def _model_class(settings: Settings) -> type:
+    """ArticleModel with its settings built in: they travel with the class, not as constructor arguments in
+    the object store (which Ray cannot restore when an actor is restarted)."""
+
+    class ArticleModelWithSettings(ArticleModel):
+        def __init__(self):
+            super().__init__(settings)
+
+    return ArticleModelWithSettings
+
+
+def _fields(settings: Settings) -> dict[str, Any]:
+    import dataclasses
+
+    return {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
+
+
+# -- the engine -----------------------------------------------------------------------------------------
+
+class RayEngine:
+    """pipeline.Engine on Ray: files read, cleaned and split by tasks; vectors and per-article summaries
+    made by an actor pool in one pass; the vector and summary caches consulted first on the driver."""
+
+    name = "ray"
+
+    def __init__(self, actors: int | None = None):
+        self.actors = actors
+        self._made: dict[tuple[str, str], Summary] = {}  # (article key) -> summary from the workers
+
+    def read(self, run, inputs, stdin):
+        return read(inputs, run.settings, stdin, run.state)
+
+    def split(self, run, articles):
+        return articles  # split on the workers while reading
+
+    def vectors(self, run, articles: Sequence[Article], encoder: Any) -> list[np.ndarray]:
+        from .pipeline import summary_key
+        from .segment import encoder_texts
+        from .summarize.encoder import SENTENCE_TOKENS
+
+        if encoder is None or not articles:
+            return []
+        texts = [encoder_texts(a, run.settings.max_sentences) for a in articles]
+        known: list[np.ndarray | None] = [None] * len(articles)
+        if hasattr(encoder, "cached"):  # the cache's vectors: only articles missing some go to the workers
+            flat = encoder.cached([t for ts in texts for t in ts], SENTENCE_TOKENS)
+            k = 0
+            for i, ts in enumerate(texts):
+                got = flat[k: k + len(ts)]
+                k += len(ts)
+                if all(v is not None for v in got):
+                    known[i] = np.stack(got)
+        summarizer = run.get_summarizer()
+        want_summaries = [False] * len(articles)
+        if not run.dry_run and not getattr(summarizer, "multi_source", False):
+            found = (run.cache.get_many(list(articles), summarizer.name, summary_key(run.settings, summarizer))
+                     if run.cache else [None] * len(articles))
+            want_summaries = [s is None for s in found]
+        results = run_model(run.settings, articles, [v is None for v in known], want_summaries, self.actors)
+        for i, block in results.vectors.items():
+            known[i] = block
+            if hasattr(encoder, "remember") and not run.dry_run:
+                encoder.remember(texts[i], block, SENTENCE_TOKENS)
+        for i, summary in results.summaries.items():
+            self._made[_key(articles[i])] = summary
+        missing = [a.id for a, v in zip(articles, known) if v is None]
+        if missing:
+            raise RuntimeError(f"the workers returned no vectors for {len(missing)} articles, e.g. {missing[0]}")
+        return [v for v in known if v is not None]
+
+    def summarizer(self, run) -> Summarizer:
+        return Precomputed(run.get_summarizer(), self._made, run.settings, self.actors)
+
+
+def _key(article: Article) -> tuple[str, str]:
+    from .store import content_key
+
+    return article.id, content_key(article)
+
+
+class Precomputed:
+    """The run's summarizer, answering from what the workers already made and sending the rest (a story
+    whose grouping was cached, joined reports for a multi-source backend) to the workers."""
+
+    def __init__(self, inner: Summarizer, made: dict[tuple[str, str], Summary], settings: Settings,
+                 actors: int | None):
+        self.inner = inner
+        self.made = made
+        self.settings = settings
+        self.actors = actors
+        self.name = inner.name
+        self.multi_source = getattr(inner, "multi_source", False)
+
+    @property
+    def cache_key(self) -> str:
+        return self.inner.cache_key
+
+    def summarize(self, articles: Sequence[Article], n_sentences: int,
+                  progress: ProgressFn | None = None) -> list[Summary]:
+        out: list[Summary | None] = [self.made.get(_key(a)) for a in articles]
+        todo = [i for i, s in enumerate(out) if s is None]
+        if todo:
+            settings = Settings(**{**_fields(self.settings), "sentences": n_sentences})
+            results = run_model(settings, [articles[i] for i in todo], [False] * len(todo), [True] * len(todo),
+                                self.actors)
+            for k, i in enumerate(todo):
+                out[i] = results.summaries[k]
+        if progress:
+            progress(len(articles))
+        return [s for s in out if s is not None]
+
+
+def summarize(articles: Sequence[Article], settings: Settings, actors: int | None = None) -> tuple[list[Summary], str]:
+    """`briefing summarize --engine ray`: every article summarized on the workers, in order."""
+    from .summarize import get_summarizer
+
+    name = get_summarizer(settings).name
+    results = run_model(settings, articles, [False] * len(articles), [True] * len(articles), actors)
+    return [results.summaries[i] for i in range(len(articles))], name
