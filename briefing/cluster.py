@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import zlib
 from collections import Counter
@@ -56,7 +57,8 @@ def fingerprint(text: str) -> frozenset[int]:
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)
 
 
 def _near_copies(articles: Sequence[Article]) -> list[tuple[int, int]]:
@@ -120,9 +122,9 @@ def names(article: Article, stop: frozenset[str]) -> Counter:
     return out
 
 
-def name_similarity(articles: Sequence[Article]) -> np.ndarray:
-    """Pairwise cosine of the articles' names and numbers, TF-IDF weighted (smoothed IDF over the day's
-    articles, so a name every report of the day shares counts for less than a rare one)."""
+def _name_vectors(articles: Sequence[Article]) -> tuple[list[dict[str, float]], np.ndarray, Counter]:
+    """Each article's names and numbers, TF-IDF weighted (smoothed IDF over the day's articles), their norms,
+    and in how many articles each occurs."""
     from .lexicon import stop_words
 
     stop = stop_words()
@@ -131,6 +133,14 @@ def name_similarity(articles: Sequence[Article]) -> np.ndarray:
     df = Counter(e for bag in bags for e in bag)
     vecs = [{e: (1 + math.log(c)) * (math.log((n + 1) / (df[e] + 1)) + 1) for e, c in bag.items()} for bag in bags]
     norms = np.array([math.sqrt(sum(v * v for v in vec.values())) or 1.0 for vec in vecs])
+    return vecs, norms, df
+
+
+def name_similarity(articles: Sequence[Article]) -> np.ndarray:
+    """Pairwise cosine of the articles' names and numbers, TF-IDF weighted (smoothed IDF over the day's
+    articles, so a name every report of the day shares counts for less than a rare one)."""
+    vecs, norms, df = _name_vectors(articles)
+    n = len(articles)
     index: dict[str, list[tuple[int, float]]] = {}
     for i, vec in enumerate(vecs):
         for e, w in vec.items():
@@ -249,3 +259,198 @@ def joined_reports(reports: Sequence[Article]) -> Article:
                 seen.add(key)
                 paragraphs.append(para.strip())
     return replace(first.with_text("\n".join(paragraphs)), truncated=any(r.truncated for r in reports))
+
+
+# -- grouping that scales: candidate pairs first ------------------------------------------------------------
+#
+# The grouping above scores every pair of articles: fine for a day of a few thousand, quadratic beyond.
+# For more, candidate pairs are blocked first: each article's NEIGHBOURS nearest articles by the mean of
+# its sentence vectors (approximate nearest neighbours with faiss's HNSW index when faiss-cpu is installed,
+# else exact, a block of rows at a time), published within WINDOW_DAYS of each other (undated articles
+# pair with any), plus the copies among all the neighbours (fingerprints compared for those pairs only,
+# not through the all-pairs shingle index, which a day with many copies of each story makes quadratic).
+# Only those pairs are scored, with the same
+# evidence as event_similarity(); average linkage then runs over the sparse graph, a pair never scored
+# counting as 0 (dissimilar). benchmarks/grouping_scale.py measures the time, memory and the pairs lost.
+
+DENSE_UP_TO = 3000  # articles: up to this many, every pair is scored (exact); beyond, candidates are blocked
+NEIGHBOURS = 30  # nearest articles per article: more than the reports of most events in a day
+WINDOW_DAYS = 3.0  # reports further apart than this are not candidates (DAY_PENALTY makes them unlikely anyway)
+
+
+def article_vectors(blocks: Sequence[np.ndarray]) -> np.ndarray:
+    """One unit vector per article: the mean of its sentence (and title) vectors."""
+    means = np.stack([b.mean(0) for b in blocks]).astype(np.float32)
+    means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+    return means
+
+
+def nearest(vectors: np.ndarray, k: int, exact: bool = False) -> np.ndarray:
+    """Each row's k nearest other rows by cosine (unit vectors), as an (n, k) array of indices (-1: none)."""
+    n = len(vectors)
+    k = min(k, n - 1)
+    if k <= 0:
+        return np.full((n, 0), -1, dtype=np.int64)
+    try:
+        import faiss
+    except ImportError:
+        exact = True
+    if exact:
+        out = np.empty((n, k), dtype=np.int64)
+        for lo in range(0, n, 1024):
+            sims = vectors[lo : lo + 1024] @ vectors.T
+            rows = np.arange(sims.shape[0])
+            sims[rows, lo + rows] = -np.inf  # not itself
+            top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            order = np.argsort(-sims[rows[:, None], top], axis=1, kind="stable")
+            out[lo : lo + len(rows)] = top[rows[:, None], order]
+        return out
+    faiss.omp_set_num_threads(len(os.sched_getaffinity(0)))
+    index = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = 80
+    index.hnsw.efSearch = max(64, 2 * k)
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    _, found = index.search(np.ascontiguousarray(vectors, dtype=np.float32), k + 1)
+    out = np.full((n, k), -1, dtype=np.int64)
+    for i, row in enumerate(found):
+        row = row[(row != i) & (row >= 0)][:k]
+        out[i, : len(row)] = row
+    return out
+
+
+def candidate_pairs(articles: Sequence[Article], vectors: np.ndarray, k: int = NEIGHBOURS,
+                    window_days: float = WINDOW_DAYS, exact: bool = False) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """The pairs worth scoring, as a sorted (m, 2) array of i < j: nearest neighbours published within the
+    date window; and, among all the nearest neighbours, the copies (word 5-gram Jaccard >= NEAR_COPY, as
+    _near_copies() but only where a copy can be: a copy's vector is all but its original's)."""
+    near = nearest(vectors, k, exact)
+    i = np.repeat(np.arange(len(articles)), near.shape[1])
+    j = near.ravel()
+    keep = j >= 0
+    pairs = np.unique(np.stack([np.minimum(i, j)[keep], np.maximum(i, j)[keep]], axis=1).reshape(-1, 2), axis=0)
+    prints = [np.array(sorted(fingerprint(a.text)), dtype=np.uint32) if len(a.text.split()) >= 2 * SHINGLE
+              else np.zeros(0, np.uint32) for a in articles]
+    copies = []
+    for x, y in pairs.tolist():
+        px, py = prints[x], prints[y]
+        if len(px) and len(py) and 2 * min(len(px), len(py)) >= max(len(px), len(py)):  # else Jaccard < 0.5
+            shared = len(np.intersect1d(px, py, assume_unique=True))
+            if shared / (len(px) + len(py) - shared) >= NEAR_COPY:
+                copies.append((x, y))
+    stamps = np.array([a.published.timestamp() if a.published else np.nan for a in articles])
+    if len(pairs):
+        apart = np.abs(stamps[pairs[:, 0]] - stamps[pairs[:, 1]]) / 86400
+        pairs = pairs[~(apart > window_days)]  # NaN (undated) stays
+    found = np.array(copies, dtype=np.int64).reshape(-1, 2)
+    return np.unique(np.concatenate([pairs, found]), axis=0), copies
+
+
+def pair_coverage(blocks: Sequence[np.ndarray], pairs: np.ndarray) -> np.ndarray:
+    """coverage() for the given pairs only: for each, the higher of how much of one is told in the other."""
+    out = np.empty(len(pairs), dtype=np.float32)
+    order = np.argsort(pairs[:, 0], kind="stable")
+    firsts = pairs[order, 0]
+    bounds = np.flatnonzero(np.diff(firsts)) + 1
+    for chunk in np.split(order, bounds):
+        a = int(pairs[chunk[0], 0])
+        others = pairs[chunk, 1]
+        lens = np.array([len(blocks[b]) for b in others])
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+        sims = blocks[a] @ np.concatenate([blocks[b] for b in others]).T  # a's sentences x the others'
+        a_in_b = np.maximum.reduceat(sims, starts, axis=1).mean(0)  # how much of a each other tells
+        b_in_a = np.add.reduceat(sims.max(0), starts) / lens  # how much of each other a tells
+        out[chunk] = np.maximum(a_in_b, b_in_a)
+    return out
+
+
+def pair_names(articles: Sequence[Article], pairs: np.ndarray) -> np.ndarray:
+    """name_similarity() for the given pairs only."""
+    vecs, norms, df = _name_vectors(articles)
+    common = {e for e, c in df.items() if c > COMMON_EVIDENCE}
+    out = np.empty(len(pairs), dtype=np.float32)
+    for m, (i, j) in enumerate(pairs.tolist()):
+        vi, vj = vecs[i], vecs[j]
+        if len(vi) > len(vj):
+            vi, vj = vj, vi
+        out[m] = sum(w * vj[e] for e, w in vi.items() if e in vj and e not in common) / (norms[i] * norms[j])
+    return out
+
+
+def pair_event_similarity(articles: Sequence[Article], blocks: Sequence[np.ndarray], pairs: np.ndarray) -> np.ndarray:
+    """event_similarity() for the given pairs only: the same evidence, the same penalties."""
+    sim = (pair_coverage(blocks, pairs) + pair_names(articles, pairs)) / 2
+    foreign = np.array([not readable(a) for a in articles], dtype=bool)
+    sim[foreign[pairs[:, 0]] | foreign[pairs[:, 1]]] = 0.0
+    stamps = np.array([a.published.timestamp() if a.published else np.nan for a in articles])
+    if np.isfinite(stamps).sum() > 1:
+        days = np.abs(stamps[pairs[:, 0]] - stamps[pairs[:, 1]]) / 86400
+        sim = sim - np.minimum(np.nan_to_num(np.clip(days - 1, 0, None) * DAY_PENALTY, nan=0.0), 1.0)
+    return sim.astype(np.float32)
+
+
+def cluster_blocked(articles: Sequence[Article], blocks: Sequence[np.ndarray], threshold: float = SAME_EVENT,
+                    pairs: np.ndarray | None = None, copies: Sequence[tuple[int, int]] | None = None) -> list[list[int]]:
+    """cluster() over candidate pairs only (see above): groups of article indices, in order of first article.
+    `pairs` and `copies` come from candidate_pairs() unless given."""
+    n = len(articles)
+    if pairs is None or copies is None:
+        pairs, copies = candidate_pairs(articles, article_vectors(blocks))
+    sims = pair_event_similarity(articles, blocks, pairs) if len(pairs) else np.zeros(0, np.float32)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in copies:
+        parent[find(j)] = find(i)
+    first: dict[int, int] = {}
+    for i in range(n):
+        first.setdefault(find(i), i)
+    group_of = {r: g for g, r in enumerate(sorted(first, key=first.__getitem__))}  # groups in order of first article
+    members: list[list[int]] = [[] for _ in group_of]
+    for i in range(n):
+        members[group_of[find(i)]].append(i)
+    return _sparse_average_linkage(members, [(group_of[find(int(i))], group_of[find(int(j))], float(s))
+                                             for (i, j), s in zip(pairs, sims)], threshold)
+
+
+def _sparse_average_linkage(members: list[list[int]], edges: list[tuple[int, int, float]],
+                            threshold: float) -> list[list[int]]:
+    """_average_linkage() on a sparse graph: the mean similarity of two groups is the sum of their scored pairs
+    over the product of their sizes (unscored pairs count 0). The closest pair merges first; exact ties go to
+    the lower group indices, as in the dense version."""
+    import heapq
+
+    sums: list[dict[int, float]] = [{} for _ in members]
+    for g, h, s in edges:
+        if g != h:
+            sums[g][h] = sums[g].get(h, 0.0) + s
+            sums[h][g] = sums[h].get(g, 0.0) + s
+    sizes = [len(m) for m in members]
+    alive = [True] * len(members)
+    heap = [(-total / (sizes[g] * sizes[h]), g, h) for g in range(len(members)) for h, total in sums[g].items() if g < h]
+    heapq.heapify(heap)
+    while heap:
+        neg, g, h = heapq.heappop(heap)
+        if not (alive[g] and alive[h]) or h not in sums[g] or -neg != sums[g][h] / (sizes[g] * sizes[h]):
+            continue  # stale: one side merged since, or the mean changed
+        if -neg < threshold:
+            break
+        alive[h] = False
+        members[g] = members[g] + members[h]
+        sizes[g] += sizes[h]
+        del sums[g][h]
+        for x, total in sums[h].items():
+            if x == g:
+                continue
+            sums[x].pop(h, None)
+            sums[g][x] = sums[g].get(x, 0.0) + total
+            sums[x][g] = sums[g][x]
+        sums[h] = {}
+        for x, total in sums[g].items():
+            a, b = (g, x) if g < x else (x, g)
+            heapq.heappush(heap, (-total / (sizes[g] * sizes[x]), a, b))
+    return sorted((sorted(m) for g, m in enumerate(members) if alive[g]), key=lambda m: m[0])

@@ -22,7 +22,19 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .cluster import DAY_PENALTY, SAME_EVENT, cluster, coverage, event_similarity, joined_reports, readable
+from .cluster import (
+    DAY_PENALTY,
+    DENSE_UP_TO,
+    NEIGHBOURS,
+    SAME_EVENT,
+    WINDOW_DAYS,
+    cluster,
+    cluster_blocked,
+    coverage,
+    event_similarity,
+    joined_reports,
+    readable,
+)
 from .compose import best_article, compose
 from .config import Settings
 from .documents import Article, Briefing, Story, Summary
@@ -245,9 +257,12 @@ def encode(run: Run, articles: Sequence[Article], encoder: Any) -> list[np.ndarr
 def group(run: Run, articles: Sequence[Article], blocks: Sequence[np.ndarray],
           encoder: Any) -> tuple[list[list[int]], list[str]]:
     """Article indices per story (best article first) and each story's section."""
-    sim = event_similarity(articles, coverage(blocks)) if len(blocks) else None
+    if len(blocks) > DENSE_UP_TO:  # a very large day: score only candidate pairs (nearest neighbours)
+        found = cluster_blocked(articles, blocks, SAME_EVENT)
+    else:
+        found = cluster(articles, event_similarity(articles, coverage(blocks)) if len(blocks) else None, SAME_EVENT)
     groups = []
-    for g in cluster(articles, sim, SAME_EVENT):
+    for g in found:
         best = g[best_article([articles[i] for i in g])]
         groups.append([best] + [i for i in g if i != best])
     names = list(run.settings.sections)
@@ -277,7 +292,7 @@ def grouping_key(run: Run, articles: Sequence[Article], encoder: Any) -> str:
     st = run.settings
     h.update(json.dumps([__version__, encoder.identity if encoder is not None else None, list(st.sections),
                          {k: v for k, v in st.section_descriptions.items()}, st.max_sentences, SAME_EVENT,
-                         DAY_PENALTY], default=str).encode())
+                         DAY_PENALTY, DENSE_UP_TO, NEIGHBOURS, WINDOW_DAYS], default=str).encode())
     for a in articles:
         h.update(json.dumps([a.id, a.title, a.text, a.source, a.published, a.url, a.dateline, a.truncated,
                              a.category, a.language], default=str).encode())
