@@ -52,7 +52,8 @@ class Settings:
     fetch_timeout: int = FETCH_TIMEOUT
     fetch_budget: int = FETCH_BUDGET
     allow_private_fetch: bool = False  # fetch linked pages from loopback/private/link-local addresses (intranet feeds)
-    max_articles: int = 5000  # most articles one run reads; more is refused with a message (memory is n^2 in grouping)
+    max_articles: int = 5000  # most articles one run reads; more is refused with a message (a guard against mistakes;
+    # beyond cluster.DENSE_UP_TO grouping scores candidate pairs only, so larger days need only this raised)
     stale_lock: int = 7200  # seconds after which a run still holding the output folder's lock is reported as stuck
     origins: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)  # key -> where its value came from
 
