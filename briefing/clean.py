@@ -41,6 +41,8 @@ BOILERPLATE = re.compile(
     | if\ you\ buy\ something\ through | this\ (?:article|post|story)\ (?:contains|may\ contain)\ affiliate
     | the\ views\ and\ opinions\ expressed | the\ opinions\ expressed
     | \[(?:button|related|embed|caption)\b
+    | (?:leer(?:\ m[aá]s)?|seguir\ leyendo|lire\ (?:la\ suite|plus)|weiterlesen|mehr\ lesen|leggi(?:\ (?:tutto|di\ pi[uù]))?
+       |continua\ a\ leggere|ler\ mais|continuar\ lendo|lees\ meer|czytaj\ wi[eę]cej|devam[ıi]n[ıi]\ oku)\W*$
     | .{0,60}\b(?:comments?|comentários|comentarios|kommentare|commentaires)\b.{0,160}\b(?:moderat|approv|aprovad|policy|guidelines|política|richtlinien)
     | .{0,80}\b(?:click|tap|view|read|see|find|watch|listen|download|sign\ up|subscribe|register)\b.{0,80}\bhere\W*$
     )""",

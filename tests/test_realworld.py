@@ -139,7 +139,7 @@ def test_block_tags_and_breaks_never_glue_words():
     "(AirAsia Flight 8501: What we know so far …)", "June 19 -- PNC Music Pavilion, Charlotte, NC",
     "SOURCE: News agencies", "Main image credit: Getty", "With Post wires", "Contributing: Jane Doe",
     "Explore further", "Comments", "The WeWork logo is displayed outside an office in New York. Reuters",
-    "You can view our June open thread here.",
+    "You can view our June open thread here.", "Leer", "Leer más »", "Lire la suite", "Weiterlesen", "Leggi tutto",
 ])
 def test_page_furniture_is_recognised(line):
     assert is_boilerplate(line)
@@ -148,6 +148,7 @@ def test_page_furniture_is_recognised(line):
 @pytest.mark.parametrize("line", [
     "Sources said the deal was close.", "Credit Suisse fell 3% on Monday.", "Live music returned on Friday.",
     "The council approved the budget on Monday after a long debate.",
+    "Leer el libro de García fue un placer, dijo la ministra.", "Weiterlesen will er nicht.",
 ])
 def test_prose_is_not_furniture(line):
     assert not is_boilerplate(line)
