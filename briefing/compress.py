@@ -39,7 +39,9 @@ _FUNCTION_EDGE = frozenset(
     than that which who whom whose while when where if because although though since until unless
     said says told is are was were be been being has have had do does did will would could should may might
     must can its his her their our my your this these those very also just not""".split()
-)
+) | frozenset(  # a negation left at the end has lost what it negates ("MEB isn't" of "isn't expected until 2020")
+    f"{aux}n{q}t" for aux in "is are was were do does did has have had would could should wo ca must need".split()
+    for q in "'’") | {"cannot", "never", "no"}
 _OPEN, _CLOSE = "\"“‘'(", "\"”’')"
 
 

@@ -87,3 +87,15 @@ def test_minilm_headline_is_standalone_and_summary_in_document_order(minilm):
     assert not s.headline.startswith("However")
     assert list(s.sentence_ids) == sorted(s.sentence_ids) and len(s.sentences) == 2
     assert all(x in art.text for x in s.sentences)
+
+
+def test_compressed_headline_never_ends_on_a_dangling_negation():
+    from briefing.compress import _trim, tokens
+
+    text = "Volkswagen’s first ID.3 car based on the MEB platform isn’t expected until next year"
+    toks = tokens(text)
+    kept = [i for i, t in enumerate(toks) if t.group() in ("Volkswagen’s", "first", "ID.3", "car", "MEB", "isn’t")]
+    assert [toks[i].group() for i in _trim(toks, kept)] == ["Volkswagen’s", "first", "ID.3", "car", "MEB"]
+    plain = tokens("Officials don't expect delays")
+    assert [plain[i].group() for i in _trim(plain, [0, 1])] == ["Officials"]
+    assert [plain[i].group() for i in _trim(plain, [0, 1, 2, 3])] == ["Officials", "don't", "expect", "delays"]
