@@ -185,8 +185,9 @@ def create_app(settings: Settings, summarizer=None, max_request_bytes: int = MAX
         return JSONResponse({"detail": f"{where}: {msg}" if where else msg, "errors": _plain(exc.errors())},
                             status_code=422)
 
-    @app.post("/summarize", summary="Summarize an article (text, HTML or a link)", max_body_size=max_request_bytes)
-    async def summarize(req: SummarizeRequest) -> list[dict]:
+    @app.post("/summarize", summary="Summarize an article (text, HTML or a link)", max_body_size=max_request_bytes,
+              response_model=list[dict])
+    async def summarize(req: SummarizeRequest) -> Any:
         body = req.model_dump(exclude_none=True)
         try:
             articles = await run_in_threadpool(parse_request, body, settings)
@@ -194,9 +195,9 @@ def create_app(settings: Settings, summarizer=None, max_request_bytes: int = MAX
         except IngestError as e:
             # an address that cannot be fetched is the other server's failure; everything else is the input's
             status = 502 if "url" in body and "only http(s)" not in str(e) and "not a public" not in str(e) else 422
-            return JSONResponse({"detail": str(e)}, status_code=status)  # type: ignore[return-value]
+            return JSONResponse({"detail": str(e)}, status_code=status)
         except BriefingError as e:
-            return JSONResponse({"detail": str(e)}, status_code=500)  # type: ignore[return-value]
+            return JSONResponse({"detail": str(e)}, status_code=500)
 
     @app.get("/healthz", summary="Is the model loaded, and what has it done")
     async def healthz() -> dict:
