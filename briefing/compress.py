@@ -193,11 +193,9 @@ class Compressor:
             return
         import torch
         from safetensors.torch import load_file
-        from transformers import AutoModel, AutoTokenizer
 
-        from .summarize.encoder import quiet_transformers, set_threads
+        from .summarize.encoder import load_encoder, set_threads
 
-        quiet_transformers()
         set_threads(self.threads)
         meta_path = self.weights / "compressor.json"
         if not meta_path.exists():
@@ -205,17 +203,16 @@ class Compressor:
                              "or run 'python training/train_compressor.py'.")
         meta = json.loads(meta_path.read_text())
         try:
-            self._tokenizer = AutoTokenizer.from_pretrained(self.base)
-            model = AutoModel.from_pretrained(self.base).eval()
+            model, self._tokenizer = load_encoder(self.base)
             state = load_file(str(self.weights / "compressor.safetensors"))
         except (OSError, ValueError) as e:
             raise ModelError(f"Cannot load the headline compressor: {e}".splitlines()[0]) from None
-        head = torch.nn.Linear(model.config.hidden_size, 1)
+        head = torch.nn.Linear(model.hidden_size, 1)
         head.load_state_dict({"weight": state.pop("head.weight").float(), "bias": state.pop("head.bias").float()})
-        missing = model.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
-        if missing.unexpected_keys:
-            raise ModelError(f"The headline compressor in {self.weights} does not fit the encoder: "
-                             f"{missing.unexpected_keys[:3]}")
+        try:
+            model.load_checkpoint(state, partial=True)  # the trained top layers over the base encoder
+        except ValueError as e:
+            raise ModelError(f"The headline compressor in {self.weights} does not fit the encoder: {e}") from None
         self._model, self._head, self.meta = model, head.eval(), meta
 
     def probabilities(self, sentences: list[list[str]]) -> list[np.ndarray]:
@@ -228,15 +225,14 @@ class Compressor:
         out: list[np.ndarray] = []
         for lo in range(0, len(sentences), 32):
             batch = sentences[lo : lo + 32]
-            enc = self._tokenizer(batch, is_split_into_words=True, truncation=True, max_length=MAX_TOKENS,
-                                  padding=True, return_tensors="pt")
+            enc = self._tokenizer(batch, max_length=MAX_TOKENS, is_split_into_words=True)
             with inference(self.precision):
-                hidden = self._model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
+                hidden = self._model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
                 logits = self._head(hidden).squeeze(-1)
             probs = torch.sigmoid(logits.float()).numpy()
             for b, words in enumerate(batch):
                 first: dict[int, int] = {}
-                for pos, w in enumerate(enc.word_ids(b)):
+                for pos, w in enumerate(self._tokenizer.word_ids(b)):
                     if w is not None and w not in first:
                         first[w] = pos
                 # words past the token limit get the last known probability's complement: dropped

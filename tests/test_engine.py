@@ -128,3 +128,49 @@ def test_a_dry_run_on_a_cache_from_before_the_grouping_table_warns_nothing(tmp_p
     assert cache.groups("any") is None
     assert "failed" not in caplog.text
     cache.close()
+
+
+def test_light_bert_equals_transformers_bert():
+    """bert.py (MiniLM without importing transformers) gives transformers' token ids and hidden states."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from briefing.models import resolve
+    from briefing.summarize import bert
+    from briefing.summarize.encoder import inference
+
+    path = resolve("minilm").path
+    assert bert.supported(path)
+    mine, tok = bert.load(path)
+    theirs, their_tok = AutoModel.from_pretrained(path).eval(), AutoTokenizer.from_pretrained(path)
+    texts = ["The council approved the budget on Tuesday.", "", "Ünïcödé façade — “quotes” 🎉", "word " * 200,
+             "A short one.", "Officials said 1,200 homes lost power after the storm hit the U.S. coast."]
+    for max_length in (48, 128):
+        a = tok(texts, max_length=max_length)
+        b = their_tok(texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+        assert torch.equal(a["input_ids"], b["input_ids"]) and torch.equal(a["attention_mask"], b["attention_mask"])
+        for precision in ("fp32", "bf16"):
+            with inference(precision):
+                assert torch.allclose(mine(**a).float(), theirs(**b).last_hidden_state.float(), atol=1e-5)
+    words = [t.split() for t in texts if t.split()]
+    a = tok(words, max_length=96, is_split_into_words=True)
+    b = their_tok(words, is_split_into_words=True, truncation=True, max_length=96, padding=True, return_tensors="pt")
+    assert torch.equal(a["input_ids"], b["input_ids"])
+    assert [tok.word_ids(i) for i in range(len(words))] == [
+        [w for w, m in zip(b.word_ids(i), b["attention_mask"][i]) if m] for i in range(len(words))]
+
+
+def test_summarize_loads_no_transformers(tmp_path):
+    """The default model's cold path imports torch but not transformers (2.3 s of a cold start)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "a.txt").write_text("The council approved the budget on Tuesday. Spending on schools rises. "
+                                    "Critics said taxes rise too far.", encoding="utf-8")
+    code = ("import sys; from briefing.cli import main; sys.argv = ['briefing', 'summarize', sys.argv[1]]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('torch' in sys.modules, 'transformers' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "a.txt")], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stderr.strip().splitlines()[-1] == "True False", done.stderr
+    assert "The council approved" in done.stdout

@@ -95,13 +95,10 @@ class Encoder:
         if self._model is not None:
             return
         import torch  # noqa: F401  (imported here so --help and the lead backend stay light)
-        from transformers import AutoModel, AutoTokenizer
 
-        quiet_transformers()
         set_threads(self.threads)
         try:
-            self._tokenizer = AutoTokenizer.from_pretrained(self.path)
-            self._model = AutoModel.from_pretrained(self.path).eval()
+            self._model, self._tokenizer = load_encoder(self.path)
         except (OSError, ValueError) as e:
             raise ModelError(f"Cannot load the encoder in {self.path}: {e}".splitlines()[0]) from None
         logger.debug("loaded encoder from %s", self.path)
@@ -126,27 +123,76 @@ class Encoder:
 
     def dim(self) -> int:
         self.load()
-        return int(self._model.config.hidden_size)
+        return int(self._model.hidden_size)
 
     def _encode(self, texts: Sequence[str], max_length: int) -> np.ndarray:
         """Batches sorted by length to waste little on padding."""
         import torch
 
         self.load()
-        out = np.zeros((len(texts), self._model.config.hidden_size), dtype=np.float32)
+        out = np.zeros((len(texts), self._model.hidden_size), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         with inference(self.precision):
             for lo in range(0, len(order), self.batch_size):
                 idx = order[lo : lo + self.batch_size]
-                batch = self._tokenizer(
-                    [texts[i] for i in idx], padding=True, truncation=True,
-                    max_length=max_length, return_tensors="pt",
-                )
-                hidden = self._model(**batch).last_hidden_state
+                batch = self._tokenizer([texts[i] for i in idx], max_length=max_length)
+                hidden = self._model(**batch)
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 out[idx] = torch.nn.functional.normalize(pooled.float(), dim=-1).numpy()
         return out
+
+
+def load_encoder(path: Path) -> tuple[Any, Any]:
+    """(model, tokenizer) for a checkpoint folder: model(input_ids, attention_mask, token_type_ids) -> hidden
+    states, with .hidden_size; tokenizer(texts, max_length, is_split_into_words) -> padded tensors, and
+    .word_ids(row). A plain BERT (MiniLM) loads without importing transformers (bert.py: 2.3 s less at
+    every cold start); anything else through transformers' AutoModel."""
+    from . import bert
+
+    if bert.supported(path):
+        return bert.load(path)
+    return _hf_load(path)
+
+
+def _hf_load(path: Path) -> tuple[_HFModel, _HFTokenizer]:
+    from transformers import AutoModel, AutoTokenizer
+
+    quiet_transformers()
+    return _HFModel(AutoModel.from_pretrained(path).eval()), _HFTokenizer(AutoTokenizer.from_pretrained(path))
+
+
+class _HFModel:
+    """transformers' AutoModel called as bert.Bert is."""
+
+    def __init__(self, model: Any):
+        self.model = model
+        self.hidden_size = int(model.config.hidden_size)
+
+    def __call__(self, input_ids, attention_mask, token_type_ids=None):
+        kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
+        return self.model(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
+
+    def load_checkpoint(self, state: dict, partial: bool = False) -> None:
+        result = self.model.load_state_dict({k: v.float() for k, v in state.items()}, strict=not partial)
+        if result.unexpected_keys:
+            raise ValueError(f"weights this encoder does not have: {result.unexpected_keys[:3]}")
+
+
+class _HFTokenizer:
+    """transformers' AutoTokenizer called as bert.Tokenizer is."""
+
+    def __init__(self, tokenizer: Any):
+        self.tokenizer = tokenizer
+        self._last: Any = None
+
+    def __call__(self, texts: list, max_length: int, is_split_into_words: bool = False) -> dict:
+        self._last = self.tokenizer(texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt",
+                                    is_split_into_words=is_split_into_words)
+        return dict(self._last)
+
+    def word_ids(self, row: int) -> list[int | None]:
+        return self._last.word_ids(row)
 
 
 @functools.lru_cache(maxsize=4)
