@@ -161,10 +161,21 @@ def _identifier():
     return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
 
 
+NOT_ENGLISH = 0.005  # language(): below this probability of English, a text of unsure language is not English
+
+
 def language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None when the text is too short to tell."""
     sample = text[:2000]
     if word_count(sample) < 5:
         return None
-    lang, prob = _identifier().classify(sample)
-    return lang if prob >= 0.5 else None
+    identifier = _identifier()
+    lang, prob = identifier.classify(sample)
+    if prob >= 0.5:
+        return lang
+    # A short text (a title-only feed item) spreads its probability over related languages: unsure which,
+    # but when English is all but ruled out the encoder cannot read it either. Measured: P(en) < 0.005 for
+    # none of 3,293 English AG News titles, and for 7 of 30 elmundo titles the top language alone missed.
+    if lang != "en" and dict(identifier.rank(sample)).get("en", 0.0) < NOT_ENGLISH:
+        return lang
+    return None

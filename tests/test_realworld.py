@@ -229,3 +229,13 @@ def test_shouting_title_keeps_the_articles_acronyms():
 ])
 def test_sentences_that_can_lead(sentence, ok):
     assert can_lead(sentence) is ok
+
+
+def test_short_foreign_titles_are_not_taken_for_english():
+    """Title-only items of a Spanish feed spread their probability over Spanish and its neighbours; they must
+    not pass as English (the English encoder would merge two Barça stories by their shared name)."""
+    assert language("Hanga borra a Laprovittola y el Barça barre al Joventut") not in (None, "en")
+    assert language("El Barça menos español, favorito en la Final Four de la Champions") not in (None, "en")
+    for title in ("General Motors Europe Axes 12,000 Jobs", "No. 17 Rutgers Stops South Dakota State (AP)",
+                  "Fan v Fan: Manchester City-Tottenham Hotspur", "Stadia launch review roundup"):
+        assert language(title) in (None, "en")
