@@ -97,3 +97,7 @@ def test_cli_engine_ray_and_its_errors(local_ray, tmp_path, seeds):
     assert (tmp_path / "o" / "2026-02-05.md").exists()
     r = CliRunner().invoke(app, ["build", str(seeds), "--ray-address", "10.0.0.1:6379"])
     assert r.exit_code == 2 and "--ray-address needs --engine ray" in r.output
+    here = CliRunner().invoke(app, ["summarize", str(FIXTURES / "day.jsonl"), "--format", "json"])
+    there = CliRunner().invoke(app, ["summarize", str(FIXTURES / "day.jsonl"), "--format", "json", "--engine", "ray"])
+    assert here.exit_code == there.exit_code == 0, there.output
+    assert json.loads(there.stdout) == json.loads(here.stdout)
