@@ -194,7 +194,14 @@ def cluster(articles: Sequence[Article], sim: np.ndarray | None, threshold: floa
 
     `sim` is the articles' pairwise similarity (coverage()); without it only copies are grouped.
     """
-    n = len(articles)
+    members = _copy_groups(len(articles), _near_copies(articles))
+    if sim is not None and len(members) > 1:
+        members = _average_linkage(members, sim, threshold)
+    return sorted((sorted(m) for m in members), key=lambda m: m[0])
+
+
+def _copy_groups(n: int, copies: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """Article indices joined by copies (union-find), each group in order, groups in order of first article."""
     parent = list(range(n))
 
     def find(i: int) -> int:
@@ -203,15 +210,12 @@ def cluster(articles: Sequence[Article], sim: np.ndarray | None, threshold: floa
             i = parent[i]
         return i
 
-    for i, j in _near_copies(articles):
+    for i, j in copies:
         parent[find(j)] = find(i)
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
-    members = list(groups.values())
-    if sim is not None and len(members) > 1:
-        members = _average_linkage(members, sim, threshold)
-    return sorted((sorted(m) for m in members), key=lambda m: m[0])
+    return list(groups.values())
 
 
 def _average_linkage(members: list[list[int]], sim: np.ndarray, threshold: float) -> list[list[int]]:
@@ -396,24 +400,9 @@ def cluster_blocked(articles: Sequence[Article], blocks: Sequence[np.ndarray], t
     if pairs is None or copies is None:
         pairs, copies = candidate_pairs(articles, article_vectors(blocks))
     sims = pair_event_similarity(articles, blocks, pairs) if len(pairs) else np.zeros(0, np.float32)
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in copies:
-        parent[find(j)] = find(i)
-    first: dict[int, int] = {}
-    for i in range(n):
-        first.setdefault(find(i), i)
-    group_of = {r: g for g, r in enumerate(sorted(first, key=first.__getitem__))}  # groups in order of first article
-    members: list[list[int]] = [[] for _ in group_of]
-    for i in range(n):
-        members[group_of[find(i)]].append(i)
-    return _sparse_average_linkage(members, [(group_of[find(int(i))], group_of[find(int(j))], float(s))
+    members = _copy_groups(n, copies)
+    group_of = {i: g for g, m in enumerate(members) for i in m}
+    return _sparse_average_linkage(members, [(group_of[int(i)], group_of[int(j)], float(s))
                                              for (i, j), s in zip(pairs, sims)], threshold)
 
 
