@@ -22,6 +22,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+class ShuttingDown(RuntimeError):
+    """submit() after close() began: the caller should answer 'try again' (503), not fail."""
+
+
 @dataclass
 class BatchStats:
     """What the batcher has done since it started (shown by /healthz)."""
@@ -59,7 +63,7 @@ class MicroBatcher(Generic[T, R]):
 
     async def submit(self, item: T) -> R:
         if self._closing:
-            raise RuntimeError("the server is shutting down")
+            raise ShuttingDown("the server is shutting down")
         await self.start()
         assert self._queue is not None
         done: asyncio.Future = asyncio.get_running_loop().create_future()

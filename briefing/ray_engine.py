@@ -57,6 +57,8 @@ def session(address: str | None = None, verbose: bool = False) -> Iterator[None]
         yield
         return
     address = address or os.environ.get("RAY_ADDRESS") or None
+    if address:
+        _reachable(address)
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=verbose,
                  logging_level=logging.INFO if verbose else logging.WARNING)
@@ -68,6 +70,28 @@ def session(address: str | None = None, verbose: bool = False) -> Iterator[None]
         yield
     finally:
         ray.shutdown()
+
+
+def _reachable(address: str, timeout: float = 5.0) -> None:
+    """ConfigError unless host:port answers: Ray itself retries an unreachable cluster for minutes, and a cron
+    run must not hang. 'auto' and 'local' are Ray's own words and are left to it."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if address in ("auto", "local"):
+        return
+    parts = urlsplit(address if "://" in address else f"ray://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        raise ConfigError(f"--ray-address {address!r} is not HOST:PORT (e.g. 10.0.0.5:6379, as `ray start --head` prints).")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as e:
+        raise ConfigError(f"cannot reach the Ray cluster at {address} ({e.strerror or e}); start it with "
+                          "`ray start --head` or check --ray-address.") from None
 
 
 def _quiet(verbose: bool) -> None:

@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .batching import MicroBatcher
+from .batching import MicroBatcher, ShuttingDown
 from .config import Settings
 from .documents import Article
 from .errors import BriefingError, ConfigError, IngestError
@@ -192,6 +192,8 @@ def create_app(settings: Settings, summarizer=None, max_request_bytes: int = MAX
         try:
             articles = await run_in_threadpool(parse_request, body, settings)
             return await batcher.submit(articles)
+        except ShuttingDown:
+            return JSONResponse({"detail": "the server is shutting down; try again shortly"}, status_code=503)
         except IngestError as e:
             # an address that cannot be fetched is the other server's failure; everything else is the input's
             status = 502 if "url" in body and "only http(s)" not in str(e) and "not a public" not in str(e) else 422

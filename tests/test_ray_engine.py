@@ -101,3 +101,20 @@ def test_cli_engine_ray_and_its_errors(local_ray, tmp_path, seeds):
     there = CliRunner().invoke(app, ["summarize", str(FIXTURES / "day.jsonl"), "--format", "json", "--engine", "ray"])
     assert here.exit_code == there.exit_code == 0, there.output
     assert json.loads(there.stdout) == json.loads(here.stdout)
+
+
+def test_unreachable_cluster_is_a_one_line_error_not_a_hang():
+    import socket
+    import time
+
+    from briefing.errors import ConfigError
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    t = time.monotonic()
+    with pytest.raises(ConfigError, match="cannot reach the Ray cluster"):
+        ray_engine._reachable(f"127.0.0.1:{port}", timeout=2)
+    with pytest.raises(ConfigError, match="HOST:PORT"):
+        ray_engine._reachable("nowhere")
+    assert time.monotonic() - t < 10

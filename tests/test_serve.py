@@ -20,7 +20,7 @@ import pytest
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from briefing.batching import MicroBatcher  # noqa: E402
+from briefing.batching import MicroBatcher, ShuttingDown  # noqa: E402
 from briefing.cli import app  # noqa: E402
 from briefing.config import Settings  # noqa: E402
 from briefing.serve import create_app  # noqa: E402
@@ -176,6 +176,14 @@ def test_batcher_gathers_isolates_failures_and_drains_on_close():
         return got, [q.result() for q in queued], b.stats
 
     got, drained, stats = asyncio.run(scenario())
+
+    async def late():
+        b: MicroBatcher[int, int] = MicroBatcher(work)
+        await b.close()
+        with pytest.raises(ShuttingDown):
+            await b.submit(1)
+
+    asyncio.run(late())
     assert got[:2] == [10, 20] and isinstance(got[2], ValueError) and got[3:] == [40, 50]
     assert drained == [60, 70]
     assert seen[0] == [1, 2, 13, 4]  # one batch of max_items, then each alone after the failure
