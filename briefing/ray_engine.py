@@ -65,6 +65,9 @@ def session(address: str | None = None, verbose: bool = False) -> Iterator[None]
     except ConnectionError as e:
         raise ConfigError(f"cannot reach the Ray cluster at {address} ({e}); start it with `ray start --head` "
                           "or check --ray-address.") from None
+    except (RuntimeError, TimeoutError, OSError) as e:  # a local Ray that cannot start (no shared memory, sandbox)
+        raise ConfigError(f"Ray could not start here ({str(e).splitlines()[0] if str(e) else type(e).__name__}); "
+                          "use --engine local, or give --ray-address of a running cluster.") from None
     _quiet(verbose)
     try:
         yield

@@ -369,6 +369,9 @@ def serve(settings: Settings, host: str, port: int, max_request_bytes: int = MAX
                             timeout_graceful_shutdown=30, lifespan="on")
     server = uvicorn.Server(config)
     logger.warning("serving on http://%s:%d/ (Ctrl-C or SIGTERM to stop)", _shown_host(host), port)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        logger.warning("--host %s makes the server reachable from other machines; it has no authentication, and "
+                       "{\"url\"} requests fetch public pages from this machine", host)
     # uvicorn handles SIGINT/SIGTERM itself (stop accepting, finish what is in flight, run the shutdown) and then
     # re-raises the signal to the handlers it found: make those no-ops, so a graceful stop exits 0.
     previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
