@@ -200,7 +200,7 @@ def sections_accuracy(encoder, names=None):
 
     from briefing.config import Settings
     from briefing.documents import Article
-    from briefing.sections import classify, descriptions
+    from briefing.sections import classify, descriptions, story_text
 
     rows = load("bbc-dev.jsonl")
     names = list(names or Settings().sections)
@@ -209,7 +209,7 @@ def sections_accuracy(encoder, names=None):
     pv = encoder.encode([p for _, p in flat], max_length=128)
     blocks = embed([Article(r["id"], r["title"], r["text"], r["source"]) for r in rows], encoder)
     sv = np.stack([b.mean(0) / np.linalg.norm(b.mean(0)) for b in blocks])
-    got = classify(sv, names, pv, [n for n, _ in flat])
+    got = classify(sv, names, pv, [n for n, _ in flat], texts=[story_text([(r["title"], r["text"])]) for r in rows])
     want = [BBC_SECTION[r["id"].split("-")[1]] for r in rows]
     per = Counter(w for g, w in zip(got, want) if g == w)
     total = Counter(want)

@@ -42,7 +42,7 @@ from .errors import ConfigError, IngestError, NoInputError
 from .ingest import read_inputs, require_articles
 from .output import locked, write_index, write_together
 from .render import render_all
-from .sections import classify, descriptions, from_category
+from .sections import CLASSIFIER, classify, descriptions, from_category, story_text
 from .segment import encoder_texts, with_sentences
 from .store import CachedEncoder, State, SummaryCache
 from .summarize import get_summarizer
@@ -278,21 +278,24 @@ def group(run: Run, articles: Sequence[Article], blocks: Sequence[np.ndarray],
         flat = [(name, p) for name, ps in phrases.items() for p in ps]
         phrase_vecs = encoder.encode([p for _, p in flat], max_length=128)
         story_vecs = np.stack([_unit(np.concatenate([blocks[i] for i in groups[k]]).mean(0)) for k in need])
-        for k, name in zip(need, classify(story_vecs, names, phrase_vecs, [n for n, _ in flat])):
+        texts = [story_text([(articles[i].title, articles[i].text) for i in groups[k]]) for k in need]
+        for k, name in zip(need, classify(story_vecs, names, phrase_vecs, [n for n, _ in flat], texts=texts)):
             chosen[k] = name
     return groups, [s or FALLBACK_SECTION for s in chosen]
 
 
 def grouping_key(run: Run, articles: Sequence[Article], encoder: Any) -> str:
-    """What determines a grouping: every field of every article (in order), the encoder, the sections and
-    their phrases, the thresholds and our version. A rerun over the same inputs reuses the grouping."""
+    """What determines a grouping: every field of every article (in order), the encoder, the sections, their
+    phrases and the section models, the thresholds and our version. A rerun over the same inputs reuses the grouping."""
     from . import __version__
+    from .models import fingerprint
 
     h = hashlib.sha256()
     st = run.settings
     h.update(json.dumps([__version__, encoder.identity if encoder is not None else None, list(st.sections),
                          {k: v for k, v in st.section_descriptions.items()}, st.max_sentences, SAME_EVENT,
-                         DAY_PENALTY, DENSE_UP_TO, NEIGHBOURS, WINDOW_DAYS], default=str).encode())
+                         DAY_PENALTY, DENSE_UP_TO, NEIGHBOURS, WINDOW_DAYS,
+                         fingerprint(CLASSIFIER.parent) if CLASSIFIER.parent.exists() else None], default=str).encode())
     for a in articles:
         h.update(json.dumps([a.id, a.title, a.text, a.source, a.published, a.url, a.dateline, a.truncated,
                              a.category, a.language], default=str).encode())

@@ -10,6 +10,9 @@ configurable (`sections` and `[section_descriptions]`).
 from __future__ import annotations
 
 import functools
+import math
+import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -101,14 +104,57 @@ def load_classifier(path: Path = CLASSIFIER) -> tuple[list[str], np.ndarray, np.
         return None
 
 
+LEXICAL = CLASSIFIER.parent / "lexical.npz"
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern, which the lexical model was trained with
+LexicalModel = tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray]  # labels, vocabulary, idf, weight, bias
+
+
+def story_text(reports: Sequence[tuple[str | None, str]]) -> str:
+    """What the lexical model reads of a story: each report's title, then its text."""
+    return "\n".join(f"{title or ''}\n{text}" for title, text in reports)
+
+
+@functools.lru_cache(maxsize=1)
+def load_lexical(path: Path = LEXICAL) -> LexicalModel | None:
+    """The lexical section model (training/train_sections.py: TF-IDF and logistic regression), or None."""
+    try:
+        data = np.load(path)
+        terms = bytes(data["terms"]).decode("utf-8").split("\n")
+        return (list(map(str, data["labels"])), {t: i for i, t in enumerate(terms)}, data["idf"].astype(np.float64),
+                data["weight"].astype(np.float64), data["bias"].astype(np.float64))
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def lexical_probabilities(texts: Sequence[str], model: LexicalModel) -> np.ndarray:
+    """Each text's probability of each label: scikit-learn's TfidfVectorizer(sublinear_tf=True,
+    ngram_range=(1, 2)) and LogisticRegression.predict_proba, recomputed here with numpy (the training
+    script checks the two agree), so briefing needs no scikit-learn."""
+    labels, vocab, idf, weight, bias = model
+    scores = np.tile(bias, (len(texts), 1))
+    for row, text in enumerate(texts):
+        words = _WORD.findall(text.lower())
+        grams = Counter(words + [f"{a} {b}" for a, b in zip(words, words[1:])])
+        found = [(vocab[g], (1 + math.log(c)) * idf[vocab[g]]) for g, c in grams.items() if g in vocab]
+        if found:
+            cols = np.array([j for j, _ in found])
+            vals = np.array([v for _, v in found])
+            scores[row] += weight[:, cols] @ (vals / np.linalg.norm(vals))
+    scores -= scores.max(1, keepdims=True)
+    probs = np.exp(scores)
+    return probs / probs.sum(1, keepdims=True)
+
+
 def classify(story_vecs: np.ndarray, names: Sequence[str], phrase_vecs: np.ndarray | None = None,
-             phrase_section: Sequence[str] | None = None, model="default") -> list[str]:
+             phrase_section: Sequence[str] | None = None, model="default", texts: Sequence[str] | None = None,
+             lexical="default") -> list[str]:
     """Each story's section among `names`.
 
     Sections the classifier learned from labelled news (World, Business, Technology, Sports, Culture) are
     decided by it; a section it does not know (Politics, Science, Health, one a user adds) is chosen
     zero-shot, when the story's vector is nearest that section's phrases. Without phrase vectors, the
-    classifier alone decides among the sections it knows.
+    classifier alone decides among the sections it knows. Given the stories' `texts` (story_text()), the
+    classifier's probabilities are averaged with the lexical model's (AG News held-out: 0.86 -> 0.88).
     """
     if len(story_vecs) == 0:
         return []
@@ -120,7 +166,15 @@ def classify(story_vecs: np.ndarray, names: Sequence[str], phrase_vecs: np.ndarr
         return assign(story_vecs, phrase_vecs, phrase_section)
     labels, weight, bias = clf
     cols = [labels.index(n) for n in known]
-    learned = [known[int(i)] for i in (story_vecs @ weight[cols].T + bias[cols]).argmax(1)]
+    lex = load_lexical() if lexical == "default" else lexical
+    if texts is not None and lex is not None and set(labels) <= set(lex[0]):
+        logits = story_vecs @ weight.T + bias
+        probs = np.exp(logits - logits.max(1, keepdims=True))
+        probs /= probs.sum(1, keepdims=True)
+        words = lexical_probabilities(texts, lex)[:, [lex[0].index(n) for n in labels]]
+        learned = [known[int(i)] for i in ((probs + words) / 2)[:, cols].argmax(1)]
+    else:
+        learned = [known[int(i)] for i in (story_vecs @ weight[cols].T + bias[cols]).argmax(1)]
     if phrase_vecs is None or phrase_section is None or not any(n not in known for n in names):
         return learned
     zero = assign(story_vecs, phrase_vecs, phrase_section)

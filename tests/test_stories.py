@@ -181,3 +181,41 @@ def test_joined_reports_skip_paragraphs_already_told():
     assert joined.text == "Rain fell all day.\nRoads flooded.\nA bridge closed."
     assert (joined.id, joined.title, joined.truncated) == ("a", "Rain", True)
     assert joined_reports([a]) is a
+
+
+def test_lexical_probabilities_are_tfidf_and_softmax():
+    """A hand-made model: words and word pairs, sublinear counts, idf, l2 norm, then softmax (what
+    scikit-learn computes; training/train_sections.py checks the shipped model against it)."""
+    import math
+
+    import numpy as np
+
+    from briefing.sections import lexical_probabilities
+
+    vocab = {"goal": 0, "match": 1, "shares": 2, "late goal": 3}
+    idf = np.array([1.0, 2.0, 1.5, 3.0])
+    weight = np.array([[4.0, 1.0, 0.0, 2.0], [0.0, 0.0, 5.0, 0.0]])  # Sports, Business
+    bias = np.array([0.1, -0.1])
+    got = lexical_probabilities(["A late goal, a late GOAL won the match!", "Shares fell", "nothing known"],
+                                (["Sports", "Business"], vocab, idf, weight, bias))
+    tf = {"goal": 1 + math.log(2), "match": 1.0, "late goal": 1 + math.log(2)}
+    x = np.array([tf["goal"] * 1.0, tf["match"] * 2.0, 0.0, tf["late goal"] * 3.0])
+    x /= np.linalg.norm(x)
+    s = weight @ x + bias
+    assert np.allclose(got[0], np.exp(s) / np.exp(s).sum())
+    assert got[1].argmax() == 1 and np.allclose(got[2], np.exp(bias) / np.exp(bias).sum())
+
+
+def test_shipped_section_models_read_the_words():
+    """The default classifier with the lexical model: earnings news is Business, a match report Sports."""
+    import numpy as np
+
+    from briefing.sections import classify, load_classifier, load_lexical, story_text
+
+    if load_classifier() is None or load_lexical() is None:
+        pytest.skip("section models not installed")
+    texts = [story_text([("Acme profit beats forecasts", "Acme Corp said quarterly net profit rose 12 percent as "
+                                                         "revenue grew; its shares rose 4 percent on Wall Street.")]),
+             story_text([("United win late", "A stoppage-time goal gave United a 2-1 win over City in the league.")])]
+    flat = np.zeros((2, 384), dtype=np.float32)  # no help from the vectors: the words decide
+    assert classify(flat, ["World", "Business", "Technology", "Sports"], texts=texts) == ["Business", "Sports"]
