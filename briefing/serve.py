@@ -15,7 +15,6 @@ extra: pip install 'briefing[serve]'.
 # routes defined inside create_app() at run time.
 import asyncio
 import contextlib
-import html
 import logging
 import re
 import signal
@@ -388,4 +387,4 @@ def serve(settings: Settings, host: str, port: int, max_request_bytes: int = MAX
 
 
 def _shown_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else html.escape(host)
+    return f"[{host}]" if ":" in host else host  # an IPv6 address in a URL is bracketed
