@@ -179,14 +179,22 @@ def event_similarity(articles: Sequence[Article], cover: np.ndarray) -> np.ndarr
             logger.debug("  %s (%s)", articles[i].id, articles[i].language)
         sim[foreign, :] = 0.0
         sim[:, foreign] = 0.0
-    stamps = [a.published.timestamp() if a.published else None for a in articles]
-    if sum(s is not None for s in stamps) > 1:
-        t = np.array([s if s is not None else np.nan for s in stamps])
-        days = np.abs(t[:, None] - t[None, :]) / 86400
-        penalty = np.nan_to_num(np.clip(days - 1, 0, None) * DAY_PENALTY, nan=0.0)
-        sim = sim - np.minimum(penalty, 1.0)
+    t = stamps(articles)
+    if np.isfinite(t).sum() > 1:
+        sim = sim - day_penalty(np.abs(t[:, None] - t[None, :]) / 86400)
     np.fill_diagonal(sim, 1.0)
     return sim
+
+
+def stamps(articles: Sequence[Article]) -> np.ndarray:
+    """Each article's publication time in seconds (NaN when undated)."""
+    return np.array([a.published.timestamp() if a.published else np.nan for a in articles])
+
+
+def day_penalty(days: np.ndarray) -> np.ndarray:
+    """What event similarity loses for reports `days` apart: DAY_PENALTY a day beyond the first, at most 1
+    (0 when either is undated: NaN)."""
+    return np.minimum(np.nan_to_num(np.clip(days - 1, 0, None) * DAY_PENALTY, nan=0.0), 1.0)
 
 
 def cluster(articles: Sequence[Article], sim: np.ndarray | None, threshold: float = SAME_STORY) -> list[list[int]]:
@@ -341,9 +349,9 @@ def candidate_pairs(articles: Sequence[Article], vectors: np.ndarray, k: int = N
             shared = len(np.intersect1d(px, py, assume_unique=True))
             if shared / (len(px) + len(py) - shared) >= NEAR_COPY:
                 copies.append((x, y))
-    stamps = np.array([a.published.timestamp() if a.published else np.nan for a in articles])
+    t = stamps(articles)
     if len(pairs):
-        apart = np.abs(stamps[pairs[:, 0]] - stamps[pairs[:, 1]]) / 86400
+        apart = np.abs(t[pairs[:, 0]] - t[pairs[:, 1]]) / 86400
         pairs = pairs[~(apart > window_days)]  # NaN (undated) stays
     found = np.array(copies, dtype=np.int64).reshape(-1, 2)
     return np.unique(np.concatenate([pairs, found]), axis=0), copies
@@ -385,10 +393,9 @@ def pair_event_similarity(articles: Sequence[Article], blocks: Sequence[np.ndarr
     sim = (pair_coverage(blocks, pairs) + pair_names(articles, pairs)) / 2
     foreign = np.array([not readable(a) for a in articles], dtype=bool)
     sim[foreign[pairs[:, 0]] | foreign[pairs[:, 1]]] = 0.0
-    stamps = np.array([a.published.timestamp() if a.published else np.nan for a in articles])
-    if np.isfinite(stamps).sum() > 1:
-        days = np.abs(stamps[pairs[:, 0]] - stamps[pairs[:, 1]]) / 86400
-        sim = sim - np.minimum(np.nan_to_num(np.clip(days - 1, 0, None) * DAY_PENALTY, nan=0.0), 1.0)
+    t = stamps(articles)
+    if np.isfinite(t).sum() > 1:
+        sim = sim - day_penalty(np.abs(t[pairs[:, 0]] - t[pairs[:, 1]]) / 86400)
     return sim.astype(np.float32)
 
 

@@ -16,7 +16,7 @@ from .errors import BusyError, ConfigError, OutputError, StuckRunError
 
 logger = logging.getLogger(__name__)
 
-_BRIEF = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(md|html|json)$")
+BRIEF_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(md|html|json)$")
 
 
 TEMP_PREFIX = ".briefing-tmp."  # only temp files with this prefix are ours to clean up
@@ -105,7 +105,7 @@ def write_index(folder: Path) -> tuple[Path, ...]:
 
     days: dict[str, dict] = {}
     for p in folder.iterdir():
-        if m := _BRIEF.match(p.name):
+        if m := BRIEF_FILE.match(p.name):
             meta = days.setdefault(m.group(1), {"formats": []})
             meta["formats"].append(m.group(2))
             if m.group(2) == "md":

@@ -40,7 +40,7 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connec
        "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "no-referrer"}
-_BRIEF_NAME = re.compile(r"^(?:(\d{4}-\d{2}-\d{2})(?:\.(md|html|json))?|index\.(?:md|html))$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",
           "json": "application/json; charset=utf-8"}
 
@@ -235,11 +235,12 @@ def _brief_file(folder: Path, name: str):
     from fastapi import HTTPException
     from fastapi.responses import Response
 
-    m = _BRIEF_NAME.match(name)
-    if not m:
-        raise HTTPException(404, f"{name}: not a briefing; ask for /briefs/YYYY-MM-DD or /briefs/")
-    if m.group(1) and not m.group(2):
+    from .output import BRIEF_FILE
+
+    if _DAY.match(name):
         name += ".html"
+    if not (BRIEF_FILE.match(name) or name in ("index.html", "index.md")):  # the files `build` writes, nothing else
+        raise HTTPException(404, f"{name}: not a briefing; ask for /briefs/YYYY-MM-DD or /briefs/")
     path = folder / name
     try:
         data = path.read_bytes()
