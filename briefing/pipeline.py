@@ -149,7 +149,16 @@ def read(inputs: Sequence[str | Path], settings: Settings, stdin: bytes | None =
 
     NoInputError when none gave an article.
     """
-    from .fetch import is_url, opml_urls, read_urls
+    local, urls, problems = split_inputs(inputs)
+    articles, more = read_inputs(local, stdin=stdin)
+    problems += more
+    fetched, more = read_feeds(urls, settings, state)
+    return require_articles(articles + fetched, problems + more), problems + more
+
+
+def split_inputs(inputs: Sequence[str | Path]) -> tuple[list[str | Path], list[str], list[str]]:
+    """(files, folders and -; feed URLs, with those .opml files list; the .opml files that cannot be read)."""
+    from .fetch import is_url, opml_urls
 
     local: list[str | Path] = []
     urls: list[str] = []
@@ -164,14 +173,17 @@ def read(inputs: Sequence[str | Path], settings: Settings, stdin: bytes | None =
                 problems.append(str(e))
         else:
             local.append(given)
-    articles, more = read_inputs(local, stdin=stdin)
-    problems += more
-    if urls:
-        fetched, more = read_urls(urls, state, settings.fetch_timeout, allow_private=settings.allow_private_fetch,
-                                  budget_s=settings.fetch_budget)
-        articles += fetched
-        problems += more
-    return require_articles(articles, problems), problems
+    return local, urls, problems
+
+
+def read_feeds(urls: Sequence[str], settings: Settings, state: State | None = None) -> tuple[list[Article], list[str]]:
+    """The articles of feed (or page) URLs, fetched here, and one problem line per URL that failed."""
+    from .fetch import read_urls
+
+    if not urls:
+        return [], []
+    return read_urls(list(urls), state, settings.fetch_timeout, allow_private=settings.allow_private_fetch,
+                     budget_s=settings.fetch_budget)
 
 
 def select_since(articles: Sequence[Article], since: datetime, first_seen: dict[str, datetime]) -> list[Article]:

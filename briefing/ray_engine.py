@@ -129,36 +129,37 @@ def _read_file(row: dict[str, Any]) -> dict[str, Any]:
 
 def read(inputs: Sequence[str | Path], settings: Settings, stdin: bytes | None = None,
          state=None) -> tuple[list[Article], list[str]]:
-    """Every article the inputs hold, as pipeline.read gives them (same order, ids and problems), with
-    the files read, cleaned and split on the workers. Feed URLs, .opml and stdin are read here."""
+    """Every article the inputs hold, as pipeline.read gives them (same order, ids and problems), with the
+    files read, cleaned and split on the workers; stdin is read here in its place, and feed URLs (and those
+    .opml files list) here after the rest, as pipeline.read does."""
     import ray.data
 
-    from . import pipeline
-    from .fetch import is_url
-    from .ingest import STDIN, list_sources, require_articles, unique_ids
+    from .ingest import list_sources, read_source, require_articles, unique_ids
+    from .pipeline import read_feeds, split_inputs
 
-    files = [i for i in inputs if not is_url(str(i)) and not str(i).lower().endswith(".opml") and str(i) != STDIN]
-    rest = [i for i in inputs if i not in files]
-    problems: list[str] = []
-    sources = list_sources(files, problems)
-    found: list[list[Article]] = []
-    if sources:
-        rows = [{"n": n, "name": name, "path": str(path)} for n, (name, path) in enumerate(sources)]
+    local, urls, problems = split_inputs(inputs)
+    sources = list_sources(local, problems)
+    results: dict[int, list[Article] | str] = {}
+    for n, (name, path) in enumerate(sources):
+        if path is None:  # stdin
+            try:
+                results[n] = read_source(name, None, stdin)
+            except IngestError as e:
+                results[n] = str(e)
+    rows = [{"n": n, "name": name, "path": str(path)} for n, (name, path) in enumerate(sources) if path is not None]
+    if rows:
         ds = ray.data.from_items(rows, override_num_blocks=min(len(rows), 4 * cluster_cpus()))
-        for row in sorted(ds.map(_read_file).take_all(), key=lambda r: r["n"]):
-            if row["problem"]:
-                problems.append(row["problem"])
-            else:
-                found.append(pickle.loads(row["articles"]))
-    articles = unique_ids(found)
-    if rest:
-        try:
-            more, more_problems = pipeline.read(rest, settings, stdin, state)
-        except IngestError as e:  # none of them gave an article: the files may still have
-            more, more_problems = [], [str(e)]
-        articles = unique_ids([articles, more])
-        problems += more_problems
-    return require_articles(articles, problems), problems
+        for row in ds.map(_read_file).take_all():
+            results[int(row["n"])] = row["problem"] or pickle.loads(row["articles"])
+    found: list[list[Article]] = []
+    for n in sorted(results):
+        got = results[n]
+        if isinstance(got, str):
+            problems.append(got)
+        else:
+            found.append(got)
+    fetched, more = read_feeds(urls, settings, state)
+    return require_articles(unique_ids(found) + fetched, problems + more), problems + more
 
 
 # -- the model on the workers ---------------------------------------------------------------------------

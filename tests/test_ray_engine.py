@@ -58,12 +58,14 @@ def _brief(tmp_path: Path, inputs, engine, name: str, **kw):
 
 
 def test_ray_build_matches_the_local_build(local_ray, inputs, tmp_path):
-    local, s1 = _brief(tmp_path, inputs, None, "local")
-    remote, s2 = _brief(tmp_path, inputs, ray_engine.RayEngine(), "ray")
+    stdin = b"Harbor bridge reopens\n\nEngineers reopened the Harbor Street bridge on Monday after a two-year rebuild."
+    given = [inputs[0], "-", *inputs[1:]]  # stdin is read in its place, between the files
+    local, s1 = _brief(tmp_path, given, None, "local", stdin=stdin)
+    remote, s2 = _brief(tmp_path, given, ray_engine.RayEngine(), "ray", stdin=stdin)
     assert local.problems == remote.problems and any("broken.html" in p for p in remote.problems)
     assert (s1.out / "2026-02-05.md").read_text() == (s2.out / "2026-02-05.md").read_text()
     assert (s1.out / "2026-02-05.json").read_text() == (s2.out / "2026-02-05.json").read_text()
-    assert remote.briefing.articles == 47  # 46 reports and the page
+    assert remote.briefing.articles == 48  # 46 reports, the page and stdin's
     assert 8 <= len(remote.briefing.stories) < 47  # reports of one event were grouped
 
 
