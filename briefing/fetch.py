@@ -221,6 +221,23 @@ def fill_from_pages(client, articles: list[Article], backoff: float = BACKOFF, a
     return out
 
 
+def fetch_article(url: str, timeout: float = FETCH_TIMEOUT, allow_private: bool = False) -> list[Article]:
+    """The article(s) at one http(s) address (a page, or a feed), read as a file of that kind would be;
+    public addresses only unless allow_private (checked on every redirect)."""
+    from urllib.parse import urlsplit
+
+    from .ingest import MAX_BYTES
+
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise IngestError(f"{redact(url)}: only http(s) addresses are fetched.")
+    with _client(timeout) as client:
+        _, headers, data = get(client, url, limit=MAX_BYTES, backoff=0.5, public_only=not allow_private,
+                               deadline=timeout)
+    suffix = Path(urlsplit(url).path).suffix.lower()
+    return parse_bytes(data, redact(url), suffix if suffix in (".html", ".htm", ".xml", ".rss") else "",
+                       _charset(headers), url=url)
+
+
 def read_urls(urls: list[str], state: State | None, timeout: float = FETCH_TIMEOUT, backoff: float = BACKOFF,
               allow_private: bool = False, budget_s: float = FETCH_BUDGET) -> tuple[list[Article], list[str]]:
     """Articles from feed (or page) URLs, and one problem line per URL that failed."""

@@ -61,25 +61,11 @@ def parse_request(body: dict[str, Any], settings: Settings) -> list[Article]:
         return parse_bytes(body["text"].encode("utf-8"), "text")
     if "html" in body:
         return parse_bytes(body["html"].encode("utf-8"), "page.html", ".html")
-    return fetch_page(body["url"], settings)
+    from .fetch import fetch_article
 
-
-def fetch_page(url: str, settings: Settings) -> list[Article]:
-    """The article at an http(s) address. Only public addresses unless allow_private_fetch: a server that
-    fetches what it is told must not become a way into the network it runs in."""
-    from urllib.parse import urlsplit
-
-    from .fetch import _charset, _client, get, redact
-    from .ingest import MAX_BYTES, parse_bytes
-
-    if urlsplit(url).scheme.lower() not in ("http", "https"):
-        raise IngestError(f"{redact(url)}: only http(s) addresses are fetched.")
-    with _client(settings.fetch_timeout) as client:
-        _, headers, data = get(client, url, limit=MAX_BYTES, backoff=0.5,
-                               public_only=not settings.allow_private_fetch, deadline=settings.fetch_timeout)
-    suffix = Path(urlsplit(url).path).suffix.lower()
-    return parse_bytes(data, redact(url), suffix if suffix in (".html", ".htm", ".xml", ".rss") else "",
-                       _charset(headers), url=url)
+    # only public addresses unless allow_private_fetch: a server that fetches what it is told must not become a
+    # way into the network it runs in
+    return fetch_article(body["url"], settings.fetch_timeout, allow_private=settings.allow_private_fetch)
 
 
 class Summaries:
@@ -361,10 +347,9 @@ document.getElementById("form").addEventListener("submit", async (event) => {
 def serve(settings: Settings, host: str, port: int, max_request_bytes: int = MAX_REQUEST_BYTES) -> None:
     """Run the server until SIGINT/SIGTERM (uvicorn finishes the requests in flight, then the lifespan
     shutdown answers what is queued)."""
-    require_serve_extra()
+    app = create_app(settings, max_request_bytes=max_request_bytes)  # checks the serve extra is installed
     import uvicorn
 
-    app = create_app(settings, max_request_bytes=max_request_bytes)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=30, lifespan="on")
     server = uvicorn.Server(config)
