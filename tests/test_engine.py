@@ -160,6 +160,27 @@ def test_light_bert_equals_transformers_bert():
         [w for w, m in zip(b.word_ids(i), b["attention_mask"][i]) if m] for i in range(len(words))]
 
 
+@pytest.mark.parametrize("light", [True, False])
+def test_encoder_vectors_do_not_depend_on_batching(light, monkeypatch):
+    """Texts are tokenized once and batched by token count (little padding): each text's vector is the one
+    it gets encoded alone, through bert.py and through the transformers fallback alike."""
+    import numpy as np
+
+    from briefing.models import resolve
+    from briefing.summarize import bert, encoder
+
+    if not light:
+        monkeypatch.setattr(bert, "supported", lambda path: False)
+    texts = ["The council approved the budget on Tuesday.", "Storm.", "word " * 80, "",
+             "Officials said 1,200 homes lost power after the storm hit the U.S. coast.", "A short one."]
+    enc = encoder.Encoder(resolve("minilm").path, batch_size=4, precision="fp32")
+    together = enc._encode(texts, 48)
+    alone = np.concatenate([enc._encode([t], 48) for t in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+    assert np.allclose(np.linalg.norm(together, axis=1), 1, atol=1e-5)
+    assert isinstance(enc._model, encoder._HFModel) != light
+
+
 def test_summarize_loads_no_transformers(tmp_path):
     """The default model's cold path imports torch but not transformers (2.3 s of a cold start)."""
     import subprocess

@@ -125,16 +125,30 @@ class Tokenizer:
         self.backend.enable_truncation(max_length)
         encodings = self.backend.encode_batch(texts, is_pretokenized=is_split_into_words)
         self._last = encodings
-        width = max((len(e.ids) for e in encodings), default=0)
-        ids = torch.full((len(encodings), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(encodings), width), dtype=torch.long)
-        types = torch.zeros((len(encodings), width), dtype=torch.long)
-        for i, e in enumerate(encodings):
-            n = len(e.ids)
-            ids[i, :n] = torch.tensor(e.ids)
+        return self.pad([e.ids for e in encodings], [e.type_ids for e in encodings])
+
+    def ids(self, texts: list[str], max_length: int) -> list[list[int]]:
+        """Each text's token ids (special tokens included, at most max_length), unpadded: a caller can
+        batch texts of equal length together (Encoder._encode)."""
+        self.backend.enable_truncation(max_length)
+        rows: list[list[int]] = []
+        for lo in range(0, len(texts), 1024):  # an Encoding holds strings and offsets too: few alive at once
+            rows.extend(e.ids for e in self.backend.encode_batch(texts[lo : lo + 1024]))
+        return rows
+
+    def pad(self, rows: list[list[int]], types: list[list[int]] | None = None) -> dict[str, torch.Tensor]:
+        """Rows of token ids as padded int64 tensors (token types 0 unless given)."""
+        width = max((len(r) for r in rows), default=0)
+        ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        type_ids = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, row in enumerate(rows):
+            n = len(row)
+            ids[i, :n] = torch.tensor(row)
             mask[i, :n] = 1
-            types[i, :n] = torch.tensor(e.type_ids)
-        return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+            if types is not None:
+                type_ids[i, :n] = torch.tensor(types[i])
+        return {"input_ids": ids, "attention_mask": mask, "token_type_ids": type_ids}
 
     def word_ids(self, row: int) -> list[int | None]:
         """For the last batch: each token's word index (None for special and padding tokens)."""
