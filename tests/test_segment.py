@@ -1,5 +1,7 @@
+import pytest
+
 from briefing.documents import Article
-from briefing.segment import approx_tokens, make_segments, split_sentences
+from briefing.segment import _segmenter, approx_tokens, make_segments, one_sentence, split_sentences
 from conftest import make_article
 
 
@@ -45,3 +47,28 @@ def test_fifty_thousand_words():
     segs = make_segments(art, budget=512)
     assert len(segs) > 100
     assert segs[-1].end == len(art.text)
+
+
+@pytest.mark.parametrize("piece", [
+    "The council approved the budget on Tuesday.",
+    "Officials said 1,200 homes lost power",
+    "Why did the minister resign?",
+    "He doesn't expect a deal before Friday!",
+    "Storm damage in the north ",
+])
+def test_a_piece_pysbd_cannot_split_skips_it_and_reads_the_same(piece):
+    assert one_sentence(piece)
+    assert [p.strip() for p in _segmenter().segment(piece) if p.strip()] == [piece.strip()]
+
+
+@pytest.mark.parametrize("piece", [
+    "(CBS/AP) A video posted on Monday shows the attack.",  # pysbd splits off the parenthesis
+    "'While I disagree with them, I understand their right to protest.'",  # closing quote alone
+    "He moved to 855B Front St..",  # a doubled stop
+    "It rained. Then it snowed.",
+    "“The building was uninsured, ” Owen said.",
+    "The case ends here.)",
+])
+def test_pieces_pysbd_may_split_still_go_to_pysbd(piece):
+    assert not one_sentence(piece)
+    assert [s.text for s in split_sentences(piece)] == [p.strip() for p in _segmenter().segment(piece) if p.strip()]
