@@ -222,12 +222,9 @@ class Compressor:
         from .summarize.encoder import inference
 
         self.load()
-        out: list[np.ndarray] = [np.zeros(0)] * len(sentences)
-        # batched by length (characters, a proxy for tokens), so little of each batch is padding
-        order = sorted(range(len(sentences)), key=lambda i: sum(map(len, sentences[i])) + len(sentences[i]))
-        for lo in range(0, len(order), 32):
-            rows = order[lo : lo + 32]
-            batch = [sentences[i] for i in rows]
+        out: list[np.ndarray] = []
+        for lo in range(0, len(sentences), 32):
+            batch = sentences[lo : lo + 32]
             enc = self._tokenizer(batch, max_length=MAX_TOKENS, is_split_into_words=True)
             with inference(self.precision):
                 hidden = self._model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
@@ -239,7 +236,7 @@ class Compressor:
                     if w is not None and w not in first:
                         first[w] = pos
                 # words past the token limit get the last known probability's complement: dropped
-                out[rows[b]] = np.array([probs[b, first[w]] if w in first else 0.0 for w in range(len(words))])
+                out.append(np.array([probs[b, first[w]] if w in first else 0.0 for w in range(len(words))]))
         return out
 
     def compress(self, sentences: list[str], min_words: int = 6, max_words: int = 14) -> list[Compression]:

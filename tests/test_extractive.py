@@ -99,23 +99,3 @@ def test_compressed_headline_never_ends_on_a_dangling_negation():
     plain = tokens("Officials don't expect delays")
     assert [plain[i].group() for i in _trim(plain, [0, 1])] == ["Officials"]
     assert [plain[i].group() for i in _trim(plain, [0, 1, 2, 3])] == ["Officials", "don't", "expect", "delays"]
-
-
-def test_compressor_probabilities_do_not_depend_on_batching():
-    """The tagger batches sentences by length: each sentence's word probabilities, in the order given, are
-    those it gets alone."""
-    import numpy as np
-
-    from briefing.compress import compressor_present, shared_compressor
-    from briefing.models import resolve
-
-    if not compressor_present():
-        pytest.skip("the compressor's weights are not installed")
-    comp = shared_compressor(resolve("minilm").path, precision="fp32")
-    sents = [s.split() for s in ("Floods forced 5,000 people from their homes in Valencia on Monday, officials said.",
-                                 "Rain.", "The minister resigned after the vote on the budget failed again in parliament.",
-                                 "Emergency crews rescued 40 people.")]
-    together = comp.probabilities(sents)
-    assert [len(p) for p in together] == [len(s) for s in sents]
-    for words, probs in zip(sents, together):
-        assert np.allclose(probs, comp.probabilities([words])[0], atol=1e-5)
