@@ -1,6 +1,6 @@
 """Articles -> stories: copies and same-event reports from several sources become one story.
 
-Two signals, combined:
+Two signals:
 
 - fingerprints: word 5-gram shingles; two articles sharing at least NEAR_COPY of their
   shingles (Jaccard) are copies of one text (a wire story run by several outlets, a feed
@@ -10,11 +10,12 @@ Two signals, combined:
   one's best cosine among the other's, taken in the direction where it is higher, so a short
   report is matched by the long one that tells the same event. Reports of one event retell
   the same facts sentence by sentence; articles on a shared topic share vocabulary but not
-  facts, which a single vector of the whole text or its lead blurs together. Groups are
-  merged by average linkage while their mean coverage is at least SAME_STORY, so one loosely
-  related article cannot chain two events together.
+  facts, which a single vector of the whole text or its lead blurs together.
 
-Both thresholds come from benchmarks/clustering.py (see the README for the figures).
+The pipeline groups by event_similarity(): coverage averaged with shared names and numbers, less a
+penalty for reports days apart. Groups are merged by weighted average linkage while their similarity
+is at least the threshold (SAME_EVENT), so one loosely related article cannot chain two events
+together. The thresholds come from benchmarks/clustering.py (see the README for the figures).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ logger = logging.getLogger(__name__)
 # (benchmarks/clustering.py --tune: F1 0.983 there at 0.54; recall falls fast above 0.55
 # because CNN/DM's own highlights, a report of the event in other words, cover ~0.55-0.65).
 SAME_STORY = 0.54
-SAME_EVENT = 0.44  # event_similarity(): the first 0.02 step with pairwise precision >= 0.95 on ECB+ dev (README)
+SAME_EVENT = 0.42  # event_similarity(): the first 0.02 step with pairwise precision >= 0.95 on ECB+ dev (README)
 DAY_PENALTY = 0.05  # per day apart beyond the first, subtracted from event_similarity()
 NEAR_COPY = 0.5  # Jaccard of word 5-gram shingles for copies of one text
 SHINGLE = 5
@@ -102,23 +103,60 @@ def coverage(blocks: Sequence[np.ndarray]) -> np.ndarray:
 
 
 _NAME = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*\d|\d")
+_POSSESSIVE = re.compile(r"['’]s?$")
 COMMON_EVIDENCE = 50  # a name in more articles than this tells no event apart
+LEAD = 3  # sentences after the title that, with the title, count double: where a report names its event
+WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 
 
-def names(article: Article, stop: frozenset[str]) -> Counter:
-    """The evidence readers use to tell one event from another of the same kind: the names (capitalised
-    words not opening a sentence) and numbers in the title and text, lower-cased."""
+def _words(line: str) -> list[tuple[int, str]]:
+    """(position in the line, word or number) with possessives dropped ("Lohan's" -> "Lohan")."""
+    return [(k, _POSSESSIVE.sub("", m.group()) if m.group()[0].isalpha() else m.group().replace(",", ""))
+            for k, m in enumerate(_NAME.finditer(line))]
+
+
+def _lines(article: Article) -> list[str]:
     from .segment import sentences
 
+    return ([article.title] if article.title else []) + [s.text for s in sentences(article)]
+
+
+def proper_words(lines: Sequence[Sequence[str]]) -> frozenset[str]:
+    """Words (lower-cased) written capitalised inside sentences more often than in lower case, over the given
+    articles' lines: names, recognisable also where they open a sentence ("Reid checked into ...")."""
+    upper: Counter = Counter()
+    lower: Counter = Counter()
+    for article in lines:
+        for line in article:
+            for k, w in _words(line):
+                if w and w[0].isalpha():
+                    if w[0].isupper():
+                        if k > 0:
+                            upper[w.lower()] += 1
+                    else:
+                        lower[w.lower()] += 1
+    return frozenset(w for w, c in upper.items() if c > lower[w])
+
+
+def names(article: Article, stop: frozenset[str], proper: frozenset[str] | None = None,
+          lines: Sequence[str] | None = None) -> Counter:
+    """The evidence readers use to tell one event from another of the same kind: the names and numbers in the
+    title and text, lower-cased, those of the title and the first LEAD sentences counted twice. A name is a
+    capitalised word inside a sentence, or opening one when it is among the `proper` words (proper_words()
+    of the day; by default of this article); weekday names say only "this week" and are left out."""
+    lines = _lines(article) if lines is None else lines
+    proper = proper_words([lines]) if proper is None else proper
     out: Counter = Counter()
-    lines = ([article.title] if article.title else []) + [s.text for s in sentences(article)]
-    for line in lines:
-        for k, m in enumerate(_NAME.finditer(line)):
-            t = m.group()
-            if t[0].isdigit():
-                out[t.replace(",", "")] += 1
-            elif k > 0 and t[0].isupper() and t.lower() not in stop:
-                out[t.lower()] += 1
+    lead = LEAD + (1 if article.title else 0)
+    for n, line in enumerate(lines):
+        weight = 2 if n < lead else 1
+        for k, w in _words(line):
+            if not w:
+                continue
+            if w[0].isdigit():
+                out[w] += weight
+            elif w[0].isupper() and (low := w.lower()) not in stop and low not in WEEKDAYS and (k > 0 or low in proper):
+                out[low] += weight
     return out
 
 
@@ -128,7 +166,9 @@ def _name_vectors(articles: Sequence[Article]) -> tuple[list[dict[str, float]], 
     from .lexicon import stop_words
 
     stop = stop_words()
-    bags = [names(a, stop) for a in articles]
+    lines = [_lines(a) for a in articles]
+    proper = proper_words(lines)
+    bags = [names(a, stop, proper, ls) for a, ls in zip(articles, lines)]
     n = len(articles)
     df = Counter(e for bag in bags for e in bag)
     vecs = [{e: (1 + math.log(c)) * (math.log((n + 1) / (df[e] + 1)) + 1) for e, c in bag.items()} for bag in bags]
@@ -204,7 +244,7 @@ def cluster(articles: Sequence[Article], sim: np.ndarray | None, threshold: floa
     """
     members = _copy_groups(len(articles), _near_copies(articles))
     if sim is not None and len(members) > 1:
-        members = _average_linkage(members, sim, threshold)
+        members = _weighted_linkage(members, sim, threshold)
     return sorted((sorted(m) for m in members), key=lambda m: m[0])
 
 
@@ -226,14 +266,20 @@ def _copy_groups(n: int, copies: Sequence[tuple[int, int]]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _average_linkage(members: list[list[int]], sim: np.ndarray, threshold: float) -> list[list[int]]:
-    """Merge the closest pair of groups while their mean pairwise similarity is at least threshold."""
+def _weighted_linkage(members: list[list[int]], sim: np.ndarray, threshold: float) -> list[list[int]]:
+    """Merge the closest pair of groups while their similarity is at least threshold (WPGMA).
+
+    The groups start as the copy groups, two of them as similar as the mean of their articles' pairwise
+    similarities. When two groups merge, the new group's similarity to any other is the plain mean of the two
+    merged groups' similarities to it (McQuitty's weighted average linkage), not the mean over all article
+    pairs: a story told by many outlets and one told by few count alike, so the many reports of one event do
+    not outvote its few reports of a rival event. On ECB+ dev, at equal pairwise precision, it keeps more
+    of each real event together than average linkage (README). Exact ties go to the lower group indices."""
     k = len(members)
-    sizes = np.array([len(m) for m in members], dtype=np.float64)
     share = np.zeros((k, sim.shape[0]))
     for g, m in enumerate(members):
         share[g, m] = 1.0 / len(m)
-    link = share @ sim.astype(np.float64) @ share.T  # mean similarity between groups
+    link = share @ sim.astype(np.float64) @ share.T  # mean similarity between copy groups
     np.fill_diagonal(link, -np.inf)
     alive = np.ones(k, dtype=bool)
     members = list(members)
@@ -241,15 +287,13 @@ def _average_linkage(members: list[list[int]], sim: np.ndarray, threshold: float
         i, j = divmod(int(np.argmax(link)), k)
         if link[i, j] < threshold:
             break
-        # Lance-Williams update for average linkage; a merged-away group's row and column go to -inf
-        merged = (sizes[i] * link[i] + sizes[j] * link[j]) / (sizes[i] + sizes[j])
+        merged = (link[i] + link[j]) / 2  # a merged-away group's row and column go to -inf
         merged[~alive] = -np.inf
         link[i, :] = merged
         link[:, i] = merged
         link[i, i] = -np.inf
         link[j, :] = -np.inf
         link[:, j] = -np.inf
-        sizes[i] += sizes[j]
         members[i] = members[i] + members[j]
         alive[j] = False
     return [members[i] for i in range(k) if alive[i]]
@@ -282,7 +326,7 @@ def joined_reports(reports: Sequence[Article]) -> Article:
 # pair with any), plus the copies among all the neighbours (fingerprints compared for those pairs only,
 # not through the all-pairs shingle index, which a day with many copies of each story makes quadratic).
 # Only those pairs are scored, with the same
-# evidence as event_similarity(); average linkage then runs over the sparse graph, a pair never scored
+# evidence as event_similarity(); weighted average linkage then runs over the sparse graph, a pair never scored
 # counting as 0 (dissimilar). benchmarks/grouping_scale.py measures the time, memory and the pairs lost.
 
 DENSE_UP_TO = 3000  # articles: up to this many, every pair is scored (exact); beyond, candidates are blocked
@@ -409,14 +453,15 @@ def cluster_blocked(articles: Sequence[Article], blocks: Sequence[np.ndarray], t
     sims = pair_event_similarity(articles, blocks, pairs) if len(pairs) else np.zeros(0, np.float32)
     members = _copy_groups(n, copies)
     group_of = {i: g for g, m in enumerate(members) for i in m}
-    return _sparse_average_linkage(members, [(group_of[int(i)], group_of[int(j)], float(s))
+    return _sparse_weighted_linkage(members, [(group_of[int(i)], group_of[int(j)], float(s))
                                              for (i, j), s in zip(pairs, sims)], threshold)
 
 
-def _sparse_average_linkage(members: list[list[int]], edges: list[tuple[int, int, float]],
-                            threshold: float) -> list[list[int]]:
-    """_average_linkage() on a sparse graph: the mean similarity of two groups is the sum of their scored pairs
-    over the product of their sizes (unscored pairs count 0). The closest pair merges first; exact ties go to
+def _sparse_weighted_linkage(members: list[list[int]], edges: list[tuple[int, int, float]],
+                             threshold: float) -> list[list[int]]:
+    """_weighted_linkage() on a sparse graph: two copy groups are as similar as the sum of their scored pairs
+    over the product of their sizes (unscored pairs count 0); a merged group's similarity to another is the
+    mean of the merged two's (0 where one was never scored). The closest pair merges first; exact ties go to
     the lower group indices, as in the dense version."""
     import heapq
 
@@ -426,27 +471,24 @@ def _sparse_average_linkage(members: list[list[int]], edges: list[tuple[int, int
             sums[g][h] = sums[g].get(h, 0.0) + s
             sums[h][g] = sums[h].get(g, 0.0) + s
     sizes = [len(m) for m in members]
+    link = [{h: total / (sizes[g] * sizes[h]) for h, total in row.items()} for g, row in enumerate(sums)]
     alive = [True] * len(members)
-    heap = [(-total / (sizes[g] * sizes[h]), g, h) for g in range(len(members)) for h, total in sums[g].items() if g < h]
+    heap = [(-value, g, h) for g in range(len(members)) for h, value in link[g].items() if g < h]
     heapq.heapify(heap)
     while heap:
         neg, g, h = heapq.heappop(heap)
-        if not (alive[g] and alive[h]) or h not in sums[g] or -neg != sums[g][h] / (sizes[g] * sizes[h]):
-            continue  # stale: one side merged since, or the mean changed
+        if not (alive[g] and alive[h]) or link[g].get(h) != -neg:
+            continue  # stale: one side merged since, or the similarity changed
         if -neg < threshold:
             break
         alive[h] = False
         members[g] = members[g] + members[h]
-        sizes[g] += sizes[h]
-        del sums[g][h]
-        for x, total in sums[h].items():
-            if x == g:
-                continue
-            sums[x].pop(h, None)
-            sums[g][x] = sums[g].get(x, 0.0) + total
-            sums[x][g] = sums[g][x]
-        sums[h] = {}
-        for x, total in sums[g].items():
+        del link[g][h], link[h][g]
+        for x in set(link[g]) | set(link[h]):
+            value = (link[g].get(x, 0.0) + link[h].get(x, 0.0)) / 2
+            link[x].pop(h, None)
+            link[g][x] = link[x][g] = value
             a, b = (g, x) if g < x else (x, g)
-            heapq.heappush(heap, (-total / (sizes[g] * sizes[x]), a, b))
+            heapq.heappush(heap, (-value, a, b))
+        link[h] = {}
     return sorted((sorted(m) for g, m in enumerate(members) if alive[g]), key=lambda m: m[0])

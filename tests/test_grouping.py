@@ -18,8 +18,11 @@ from briefing.cluster import (
     coverage,
     event_similarity,
     name_similarity,
+    names,
     nearest,
+    proper_words,
 )
+from briefing.lexicon import stop_words
 
 QUAKE_A = ("A magnitude 6.1 earthquake struck near Lampa in southern Peru on Tuesday, officials said.",
            "The quake damaged 40 homes in Puno province, Peru's civil defence institute said.")
@@ -38,6 +41,25 @@ def test_names_and_numbers_tell_two_events_of_one_kind_apart():
     sim = event_similarity(arts, cover)
     assert sim[0, 1] >= SAME_EVENT > sim[0, 2]
     assert cluster(arts, sim, SAME_EVENT) == [[0, 1], [2]]
+
+
+def test_names_opening_a_sentence_count_when_the_day_writes_them_capitalised():
+    arts = [make_article("Rescuers said Reid was taken to Promises in Malibu.", "Reid checked in on Tuesday.", id="a"),
+            make_article("Officials said the clinic is full.", "Officials declined to comment.", id="b")]
+    proper = proper_words([[p for p in a.text.split("\n")] for a in arts])
+    assert "reid" in proper and "officials" not in proper  # "Officials" is never capitalised mid-sentence
+    bag = names(arts[0], stop_words(), proper)
+    assert bag["reid"] == 4  # both mentions, each in the lead (counted twice); "Tuesday" says only "this week"
+    assert "tuesday" not in bag and "rescuers" not in bag
+    assert "officials" not in names(arts[1], stop_words(), proper)
+
+
+def test_possessives_and_the_lead_weigh_names():
+    lead = ["Lindsay Lohan's lawyer spoke to Ketsoyan.", "Fans waited.", "Fans cheered.", "Fans left."]
+    art = make_article(*lead, "Later Ketsoyan met Holley.", id="a", title="Lohan checks into Betty Ford")
+    bag = names(art, stop_words())
+    assert "lohan's" not in bag and bag["lohan"] == 4  # the title and the first sentence, each counted twice
+    assert bag["ketsoyan"] == 3 and bag["holley"] == 1  # once in the lead, once after it
 
 
 def test_reports_days_apart_need_more_evidence():

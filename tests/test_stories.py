@@ -57,6 +57,20 @@ def test_average_linkage_does_not_chain_two_events():
     assert cluster(arts, sim, 0.35) == [[0, 1, 2]]
 
 
+def test_merged_groups_count_alike_weighted_average_linkage():
+    """After 0, 1 and 2 (one event) merge, 3's similarity to them is the mean of (0+1)'s and 2's: 0.45, not
+    the mean over the three articles (0.40). Dense and sparse linkage agree."""
+    from briefing.cluster import _sparse_weighted_linkage
+
+    arts = [make_article(f"Story {c} text here.", id=c) for c in "abcd"]
+    sim = np.array([[1, .9, .9, .3], [.9, 1, .9, .3], [.9, .9, 1, .6], [.3, .3, .6, 1]])
+    assert cluster(arts, sim, 0.44) == [[0, 1, 2, 3]]
+    assert cluster(arts, sim, 0.46) == [[0, 1, 2], [3]]
+    edges = [(i, j, float(sim[i, j])) for i in range(4) for j in range(i + 1, 4)]
+    assert _sparse_weighted_linkage([[i] for i in range(4)], edges, 0.44) == [[0, 1, 2, 3]]
+    assert _sparse_weighted_linkage([[i] for i in range(4)], edges, 0.46) == [[0, 1, 2], [3]]
+
+
 def test_copies_are_grouped_without_an_encoder():
     body = ("The council voted to close the old bridge on Monday after engineers found cracks in two of its "
             "supports. Repairs will take until the autumn and cost four million pounds, officials said.")
