@@ -103,16 +103,9 @@ def coverage(blocks: Sequence[np.ndarray]) -> np.ndarray:
 
 
 _NAME = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*\d|\d")
-_POSSESSIVE = re.compile(r"['’]s?$")
 COMMON_EVIDENCE = 50  # a name in more articles than this tells no event apart
 LEAD = 3  # sentences after the title that, with the title, count double: where a report names its event
 WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
-
-
-def _words(line: str) -> list[tuple[int, str]]:
-    """(position in the line, word or number) with possessives dropped ("Lohan's" -> "Lohan")."""
-    return [(k, _POSSESSIVE.sub("", m.group()) if m.group()[0].isalpha() else m.group().replace(",", ""))
-            for k, m in enumerate(_NAME.finditer(line))]
 
 
 def _lines(article: Article) -> list[str]:
@@ -121,42 +114,66 @@ def _lines(article: Article) -> list[str]:
     return ([article.title] if article.title else []) + [s.text for s in sentences(article)]
 
 
+Candidate = tuple[int, bool, str]  # (line number, opens its sentence, capitalised word or number)
+
+
+def _candidates(lines: Sequence[str], upper: Counter, lower: Counter) -> list[Candidate]:
+    """The capitalised words (possessives dropped: "Lohan's" -> "Lohan") and numbers of an article's lines;
+    counts each word written capitalised inside a sentence into `upper`, in lower case into `lower`."""
+    out = []
+    for n, line in enumerate(lines):
+        for k, m in enumerate(_NAME.finditer(line)):
+            w = m.group()
+            if w[0].isdigit():
+                out.append((n, k == 0, w.replace(",", "")))
+                continue
+            if w.endswith(("'s", "’s")):
+                w = w[:-2]
+            elif w.endswith(("'", "’")):
+                w = w[:-1]
+            if w[0].isupper():
+                out.append((n, k == 0, w))
+                if k > 0:
+                    upper[w.lower()] += 1
+            else:
+                lower[w.lower()] += 1
+    return out
+
+
 def proper_words(lines: Sequence[Sequence[str]]) -> frozenset[str]:
     """Words (lower-cased) written capitalised inside sentences more often than in lower case, over the given
     articles' lines: names, recognisable also where they open a sentence ("Reid checked into ...")."""
     upper: Counter = Counter()
     lower: Counter = Counter()
     for article in lines:
-        for line in article:
-            for k, w in _words(line):
-                if w and w[0].isalpha():
-                    if w[0].isupper():
-                        if k > 0:
-                            upper[w.lower()] += 1
-                    else:
-                        lower[w.lower()] += 1
+        _candidates(article, upper, lower)
+    return _proper(upper, lower)
+
+
+def _proper(upper: Counter, lower: Counter) -> frozenset[str]:
     return frozenset(w for w, c in upper.items() if c > lower[w])
 
 
 def names(article: Article, stop: frozenset[str], proper: frozenset[str] | None = None,
-          lines: Sequence[str] | None = None) -> Counter:
+          found: Sequence[Candidate] | None = None) -> Counter:
     """The evidence readers use to tell one event from another of the same kind: the names and numbers in the
     title and text, lower-cased, those of the title and the first LEAD sentences counted twice. A name is a
     capitalised word inside a sentence, or opening one when it is among the `proper` words (proper_words()
-    of the day; by default of this article); weekday names say only "this week" and are left out."""
-    lines = _lines(article) if lines is None else lines
-    proper = proper_words([lines]) if proper is None else proper
+    of the day; by default of this article); weekday names say only "this week" and are left out.
+    `found`: the article's _candidates(), if already made."""
+    if found is None or proper is None:
+        upper: Counter = Counter()
+        lower: Counter = Counter()
+        found = _candidates(_lines(article), upper, lower)
+        proper = _proper(upper, lower) if proper is None else proper
     out: Counter = Counter()
     lead = LEAD + (1 if article.title else 0)
-    for n, line in enumerate(lines):
+    for n, opens, w in found:
         weight = 2 if n < lead else 1
-        for k, w in _words(line):
-            if not w:
-                continue
-            if w[0].isdigit():
-                out[w] += weight
-            elif w[0].isupper() and (low := w.lower()) not in stop and low not in WEEKDAYS and (k > 0 or low in proper):
-                out[low] += weight
+        if w[0].isdigit():
+            out[w] += weight
+        elif (low := w.lower()) not in stop and low not in WEEKDAYS and (not opens or low in proper):
+            out[low] += weight
     return out
 
 
@@ -166,9 +183,11 @@ def _name_vectors(articles: Sequence[Article]) -> tuple[list[dict[str, float]], 
     from .lexicon import stop_words
 
     stop = stop_words()
-    lines = [_lines(a) for a in articles]
-    proper = proper_words(lines)
-    bags = [names(a, stop, proper, ls) for a, ls in zip(articles, lines)]
+    upper: Counter = Counter()
+    lower: Counter = Counter()
+    found = [_candidates(_lines(a), upper, lower) for a in articles]
+    proper = _proper(upper, lower)
+    bags = [names(a, stop, proper, f) for a, f in zip(articles, found)]
     n = len(articles)
     df = Counter(e for bag in bags for e in bag)
     vecs = [{e: (1 + math.log(c)) * (math.log((n + 1) / (df[e] + 1)) + 1) for e, c in bag.items()} for bag in bags]

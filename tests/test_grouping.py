@@ -46,7 +46,7 @@ def test_names_and_numbers_tell_two_events_of_one_kind_apart():
 def test_names_opening_a_sentence_count_when_the_day_writes_them_capitalised():
     arts = [make_article("Rescuers said Reid was taken to Promises in Malibu.", "Reid checked in on Tuesday.", id="a"),
             make_article("Officials said the clinic is full.", "Officials declined to comment.", id="b")]
-    proper = proper_words([[p for p in a.text.split("\n")] for a in arts])
+    proper = proper_words([a.text.split("\n") for a in arts])
     assert "reid" in proper and "officials" not in proper  # "Officials" is never capitalised mid-sentence
     bag = names(arts[0], stop_words(), proper)
     assert bag["reid"] == 4  # both mentions, each in the lead (counted twice); "Tuesday" says only "this week"
