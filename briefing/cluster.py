@@ -291,9 +291,9 @@ def _weighted_linkage(members: list[list[int]], sim: np.ndarray, threshold: floa
     The groups start as the copy groups, two of them as similar as the mean of their articles' pairwise
     similarities. When two groups merge, the new group's similarity to any other is the plain mean of the two
     merged groups' similarities to it (McQuitty's weighted average linkage), not the mean over all article
-    pairs: a story told by many outlets and one told by few count alike, so the many reports of one event do
-    not outvote its few reports of a rival event. On ECB+ dev, at equal pairwise precision, it keeps more
-    of each real event together than average linkage (README). Exact ties go to the lower group indices."""
+    pairs, so a large group's many reports do not outweigh a small group's. On ECB+ dev, at equal pairwise
+    precision, it keeps more of each real event together than average linkage (README). Exact ties go to
+    the lower group indices."""
     k = len(members)
     share = np.zeros((k, sim.shape[0]))
     for g, m in enumerate(members):

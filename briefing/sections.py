@@ -64,7 +64,16 @@ ALIASES = {
     "sport": "Sports", "sports": "Sports", "football": "Sports", "soccer": "Sports",
     "culture": "Culture", "entertainment": "Culture", "arts": "Culture", "books": "Culture",
     "film": "Culture", "music": "Culture", "movies": "Culture", "tv": "Culture",
+    # the fields journals and science desks file under (Science's own feed: "Cell Biology",
+    # "Geochemistry, Geophysics", "Medicine, Diseases")
+    "biology": "Science", "chemistry": "Science", "physics": "Science", "neuroscience": "Science",
+    "genetics": "Science", "genomics": "Science", "immunology": "Science", "astronomy": "Science",
+    "astrophysics": "Science", "geophysics": "Science", "geochemistry": "Science", "geology": "Science",
+    "ecology": "Science", "evolution": "Science", "biochemistry": "Science", "microbiology": "Science",
+    "botany": "Science", "zoology": "Science", "paleontology": "Science", "oceanography": "Science",
+    "diseases": "Health", "epidemiology": "Health", "public health": "Health",
 }
+_CATEGORY_PARTS = re.compile(r"\s*(?:[,;/|&]|\band\b)\s*")
 
 
 def descriptions(names: Sequence[str], custom: Mapping[str, Sequence[str] | str] | None = None) -> dict[str, tuple[str, ...]]:
@@ -80,15 +89,27 @@ def descriptions(names: Sequence[str], custom: Mapping[str, Sequence[str] | str]
 
 
 def from_category(category: str | None, names: Sequence[str]) -> str | None:
-    """The section a feed's own category names, if any."""
+    """The section a feed's own category names, if any: the whole category ("Science & Technology"), else
+    its first part that names one ("Geochemistry, Geophysics"), a part whole or by its last word
+    ("Cell Biology", "US Politics")."""
     if not category:
         return None
-    key = category.strip().lower()
     by_lower = {n.lower(): n for n in names}
-    if key in by_lower:
-        return by_lower[key]
-    alias = ALIASES.get(key)
-    return alias if alias in names else None
+
+    def named(key: str) -> str | None:
+        if key in by_lower:
+            return by_lower[key]
+        alias = ALIASES.get(key)
+        return alias if alias in names else None
+
+    key = " ".join(category.strip().lower().split())
+    found = named(key)
+    for part in _CATEGORY_PARTS.split(key) if found is None else ():
+        words = part.split()
+        found = named(part) or (named(words[-1]) if len(words) > 1 else None)
+        if found:
+            break
+    return found
 
 
 CLASSIFIER = Path(__file__).resolve().parent.parent / "models" / "sections" / "sections.npz"
@@ -106,7 +127,8 @@ def load_classifier(path: Path = CLASSIFIER) -> tuple[list[str], np.ndarray, np.
 
 LEXICAL = CLASSIFIER.parent / "lexical.npz"
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern, which the lexical model was trained with
-LexicalModel = tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray]  # labels, vocabulary, idf, weight, bias
+# labels, vocabulary, idf, weight, bias, stop words (dropped before word pairs are formed, as sklearn does)
+LexicalModel = tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray, frozenset[str]]
 
 
 def story_text(reports: Sequence[tuple[str | None, str]]) -> str:
@@ -120,20 +142,21 @@ def load_lexical(path: Path = LEXICAL) -> LexicalModel | None:
     try:
         data = np.load(path)
         terms = bytes(data["terms"]).decode("utf-8").split("\n")
+        stop = frozenset(bytes(data["stop"]).decode("utf-8").split("\n")) if "stop" in data else frozenset()
         return (list(map(str, data["labels"])), {t: i for i, t in enumerate(terms)}, data["idf"].astype(np.float64),
-                data["weight"].astype(np.float64), data["bias"].astype(np.float64))
+                data["weight"].astype(np.float64), data["bias"].astype(np.float64), stop)
     except (OSError, KeyError, ValueError):
         return None
 
 
 def lexical_probabilities(texts: Sequence[str], model: LexicalModel) -> np.ndarray:
     """Each text's probability of each label: scikit-learn's TfidfVectorizer(sublinear_tf=True,
-    ngram_range=(1, 2)) and LogisticRegression.predict_proba, recomputed here with numpy (the training
-    script checks the two agree), so briefing needs no scikit-learn."""
-    labels, vocab, idf, weight, bias = model
+    ngram_range=(1, 2), stop_words=...) and LogisticRegression.predict_proba, recomputed here with numpy (the
+    training script checks the two agree), so briefing needs no scikit-learn."""
+    labels, vocab, idf, weight, bias, stop = model
     scores = np.tile(bias, (len(texts), 1))
     for row, text in enumerate(texts):
-        words = _WORD.findall(text.lower())
+        words = [w for w in _WORD.findall(text.lower()) if w not in stop]
         grams = Counter(words + [f"{a} {b}" for a, b in zip(words, words[1:])])
         found = [(vocab[g], (1 + math.log(c)) * idf[vocab[g]]) for g, c in grams.items() if g in vocab]
         if found:

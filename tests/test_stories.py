@@ -198,22 +198,24 @@ def test_joined_reports_skip_paragraphs_already_told():
 
 
 def test_lexical_probabilities_are_tfidf_and_softmax():
-    """A hand-made model: words and word pairs, sublinear counts, idf, l2 norm, then softmax (what
-    scikit-learn computes; training/train_sections.py checks the shipped model against it)."""
+    """A hand-made model: stop words dropped, then words and word pairs, sublinear counts, idf, l2 norm, then
+    softmax (what scikit-learn computes; training/train_sections.py checks the shipped model against it)."""
     import math
 
     import numpy as np
 
     from briefing.sections import lexical_probabilities
 
-    vocab = {"goal": 0, "match": 1, "shares": 2, "late goal": 3}
-    idf = np.array([1.0, 2.0, 1.5, 3.0])
-    weight = np.array([[4.0, 1.0, 0.0, 2.0], [0.0, 0.0, 5.0, 0.0]])  # Sports, Business
+    vocab = {"goal": 0, "match": 1, "shares": 2, "late goal": 3, "goal match": 4, "the": 5}
+    idf = np.array([1.0, 2.0, 1.5, 3.0, 1.0, 1.0])
+    weight = np.array([[4.0, 1.0, 0.0, 2.0, 1.0, 9.0], [0.0, 0.0, 5.0, 0.0, 0.0, -9.0]])  # Sports, Business
     bias = np.array([0.1, -0.1])
+    stop = frozenset({"a", "the", "won"})
     got = lexical_probabilities(["A late goal, a late GOAL won the match!", "Shares fell", "nothing known"],
-                                (["Sports", "Business"], vocab, idf, weight, bias))
-    tf = {"goal": 1 + math.log(2), "match": 1.0, "late goal": 1 + math.log(2)}
-    x = np.array([tf["goal"] * 1.0, tf["match"] * 2.0, 0.0, tf["late goal"] * 3.0])
+                                (["Sports", "Business"], vocab, idf, weight, bias, stop))
+    # "goal match": a pair across the dropped "won the", as scikit-learn forms it; "the" never counts
+    tf = {"goal": 1 + math.log(2), "match": 1.0, "late goal": 1 + math.log(2), "goal match": 1.0}
+    x = np.array([tf["goal"] * 1.0, tf["match"] * 2.0, 0.0, tf["late goal"] * 3.0, tf["goal match"], 0.0])
     x /= np.linalg.norm(x)
     s = weight @ x + bias
     assert np.allclose(got[0], np.exp(s) / np.exp(s).sum())
@@ -233,3 +235,17 @@ def test_shipped_section_models_read_the_words():
              story_text([("United win late", "A stoppage-time goal gave United a 2-1 win over City in the league.")])]
     flat = np.zeros((2, 384), dtype=np.float32)  # no help from the vectors: the words decide
     assert classify(flat, ["World", "Business", "Technology", "Sports"], texts=texts) == ["Business", "Sports"]
+
+
+def test_feed_categories_name_sections_whole_by_part_or_by_last_word():
+    from briefing.sections import from_category
+
+    names = ["World", "Politics", "Business", "Technology", "Science", "Health", "Sports", "Culture"]
+    assert from_category("Science & Technology", names) == "Technology"  # the whole category first
+    assert from_category("Geochemistry, Geophysics", names) == "Science"  # Science's own feed
+    assert from_category("Cell Biology", names) == "Science"
+    assert from_category("Medicine, Diseases", names) == "Health"
+    assert from_category("US  Politics", names) == "Politics"
+    assert from_category("Harry Kane", names) is None  # a tag, not a section: the classifier decides
+    assert from_category("Engineering", names) is None
+    assert from_category("Cell Biology", ["World", "Sports"]) is None  # only configured sections

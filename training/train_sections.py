@@ -87,11 +87,15 @@ def article_texts(rows: list[dict]) -> list[str]:
 
 
 def train_lexical(texts: list[str], y: np.ndarray):
-    """TF-IDF (sklearn's defaults for words, plus word pairs, sublinear counts) and logistic regression."""
+    """TF-IDF (sklearn's defaults for words, plus word pairs, sublinear counts) and logistic regression.
+
+    Without sklearn's English stop words: Culture is learned only from BBC articles (long, narrative) and
+    World only from AG News (short wire openings), so function words ("had", "was", "he") told the two
+    sources apart and sent any long political feature to Culture."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vec = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2), dtype=np.float64)
+    vec = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2), stop_words="english", dtype=np.float64)
     x = vec.fit_transform(texts)
     lr = LogisticRegression(C=LEXICAL_C, max_iter=3000, class_weight="balanced", random_state=0).fit(x, y)
     coef = np.zeros((len(LABELS), x.shape[1]))
@@ -101,9 +105,9 @@ def train_lexical(texts: list[str], y: np.ndarray):
     return vec, lr, coef, bias
 
 
-def lexical_model(vec, coef, bias) -> tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
+def lexical_model(vec, coef, bias):
     terms = vec.get_feature_names_out()
-    return LABELS, {t: i for i, t in enumerate(terms)}, vec.idf_, coef, bias
+    return LABELS, {t: i for i, t in enumerate(terms)}, vec.idf_, coef, bias, frozenset(vec.get_stop_words())
 
 
 def main() -> None:
@@ -157,7 +161,8 @@ def main() -> None:
     vec, _, coef, bias = train_lexical(ta + tb, np.concatenate([ya, yb]))
     terms = vec.get_feature_names_out()
     np.savez_compressed(LEXICAL_OUT, labels=np.array(LABELS), terms="\n".join(terms).encode("utf-8"),
-                        idf=vec.idf_.astype(np.float32), weight=coef.astype(np.float32), bias=bias.astype(np.float32))
+                        idf=vec.idf_.astype(np.float32), weight=coef.astype(np.float32), bias=bias.astype(np.float32),
+                        stop="\n".join(sorted(vec.get_stop_words())).encode("utf-8"))
     print(f"wrote {LEXICAL_OUT} ({LEXICAL_OUT.stat().st_size} bytes, {len(terms)} terms)")
 
 
