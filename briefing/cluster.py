@@ -114,30 +114,39 @@ def _lines(article: Article) -> list[str]:
     return ([article.title] if article.title else []) + [s.text for s in sentences(article)]
 
 
-Candidate = tuple[int, bool, str]  # (line number, opens its sentence, capitalised word or number)
-
-
-def _candidates(lines: Sequence[str], upper: Counter, lower: Counter) -> list[Candidate]:
-    """The capitalised words (possessives dropped: "Lohan's" -> "Lohan") and numbers of an article's lines;
-    counts each word written capitalised inside a sentence into `upper`, in lower case into `lower`."""
-    out = []
+def _scan(lines: Sequence[str], stop: frozenset[str], upper: Counter, lower: Counter,
+          lead: int) -> tuple[Counter, list[tuple[str, int]]]:
+    """One pass over an article's lines: its names inside sentences and its numbers (those of the first
+    `lead` lines counted twice), and the capitalised words that open a sentence, with their weight, for the
+    caller to keep if they are proper_words(). Counts each word written capitalised inside a sentence into
+    `upper`, in lower case into `lower`. Possessives are dropped ("Lohan's" -> "Lohan")."""
+    bag: Counter = Counter()
+    openers: list[tuple[str, int]] = []
     for n, line in enumerate(lines):
+        weight = 2 if n < lead else 1
         for k, m in enumerate(_NAME.finditer(line)):
             w = m.group()
             if w[0].isdigit():
-                out.append((n, k == 0, w.replace(",", "")))
+                bag[w.replace(",", "")] += weight
                 continue
             if w.endswith(("'s", "’s")):
                 w = w[:-2]
             elif w.endswith(("'", "’")):
                 w = w[:-1]
-            if w[0].isupper():
-                out.append((n, k == 0, w))
-                if k > 0:
-                    upper[w.lower()] += 1
-            else:
-                lower[w.lower()] += 1
-    return out
+            low = w.lower()
+            if not w[0].isupper():
+                lower[low] += 1
+            elif k > 0:
+                upper[low] += 1
+                if low not in stop and low not in WEEKDAYS:
+                    bag[low] += weight
+            elif low not in stop and low not in WEEKDAYS:
+                openers.append((low, weight))
+    return bag, openers
+
+
+def _proper(upper: Counter, lower: Counter) -> frozenset[str]:
+    return frozenset(w for w, c in upper.items() if c > lower[w])
 
 
 def proper_words(lines: Sequence[Sequence[str]]) -> frozenset[str]:
@@ -146,35 +155,23 @@ def proper_words(lines: Sequence[Sequence[str]]) -> frozenset[str]:
     upper: Counter = Counter()
     lower: Counter = Counter()
     for article in lines:
-        _candidates(article, upper, lower)
+        _scan(article, frozenset(), upper, lower, 0)
     return _proper(upper, lower)
 
 
-def _proper(upper: Counter, lower: Counter) -> frozenset[str]:
-    return frozenset(w for w, c in upper.items() if c > lower[w])
-
-
-def names(article: Article, stop: frozenset[str], proper: frozenset[str] | None = None,
-          found: Sequence[Candidate] | None = None) -> Counter:
+def names(article: Article, stop: frozenset[str], proper: frozenset[str] | None = None) -> Counter:
     """The evidence readers use to tell one event from another of the same kind: the names and numbers in the
     title and text, lower-cased, those of the title and the first LEAD sentences counted twice. A name is a
     capitalised word inside a sentence, or opening one when it is among the `proper` words (proper_words()
-    of the day; by default of this article); weekday names say only "this week" and are left out.
-    `found`: the article's _candidates(), if already made."""
-    if found is None or proper is None:
-        upper: Counter = Counter()
-        lower: Counter = Counter()
-        found = _candidates(_lines(article), upper, lower)
-        proper = _proper(upper, lower) if proper is None else proper
-    out: Counter = Counter()
-    lead = LEAD + (1 if article.title else 0)
-    for n, opens, w in found:
-        weight = 2 if n < lead else 1
-        if w[0].isdigit():
-            out[w] += weight
-        elif (low := w.lower()) not in stop and low not in WEEKDAYS and (not opens or low in proper):
-            out[low] += weight
-    return out
+    of the day; by default of this article); weekday names say only "this week" and are left out."""
+    upper: Counter = Counter()
+    lower: Counter = Counter()
+    bag, openers = _scan(_lines(article), stop, upper, lower, LEAD + (1 if article.title else 0))
+    proper = _proper(upper, lower) if proper is None else proper
+    for low, weight in openers:
+        if low in proper:
+            bag[low] += weight
+    return bag
 
 
 def _name_vectors(articles: Sequence[Article]) -> tuple[list[dict[str, float]], np.ndarray, Counter]:
@@ -185,9 +182,15 @@ def _name_vectors(articles: Sequence[Article]) -> tuple[list[dict[str, float]], 
     stop = stop_words()
     upper: Counter = Counter()
     lower: Counter = Counter()
-    found = [_candidates(_lines(a), upper, lower) for a in articles]
-    proper = _proper(upper, lower)
-    bags = [names(a, stop, proper, f) for a, f in zip(articles, found)]
+    scans = [_scan(_lines(a), stop, upper, lower, LEAD + (1 if a.title else 0)) for a in articles]
+    proper = _proper(upper, lower)  # of the whole day: a name opening a sentence counts where others write it
+    bags = []
+    for bag, openers in scans:
+        for low, weight in openers:
+            if low in proper:
+                bag[low] += weight
+        bags.append(bag)
+    del scans
     n = len(articles)
     df = Counter(e for bag in bags for e in bag)
     vecs = [{e: (1 + math.log(c)) * (math.log((n + 1) / (df[e] + 1)) + 1) for e, c in bag.items()} for bag in bags]
