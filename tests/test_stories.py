@@ -237,6 +237,22 @@ def test_shipped_section_models_read_the_words():
     assert classify(flat, ["World", "Business", "Technology", "Sports"], texts=texts) == ["Business", "Sports"]
 
 
+def test_shipped_lexical_model_ignores_function_words():
+    """Culture is learned from BBC's long narrative articles only, World from short AG News openings: with
+    function words the lexical model learned the style, not the topic ("had", "was", "he" meant Culture)."""
+    import numpy as np
+
+    from briefing.sections import lexical_probabilities, load_lexical
+
+    lex = load_lexical()
+    if lex is None:
+        pytest.skip("section models not installed")
+    labels, vocab, _, _, bias, stop = lex
+    assert {"had", "was", "he", "it", "about"} <= stop and not ({"had", "was", "he"} & set(vocab))
+    styled = lexical_probabilities(["He was about to do what he had done and what we had done about it."], lex)
+    assert np.allclose(styled[0], np.exp(bias - bias.max()) / np.exp(bias - bias.max()).sum())  # no evidence
+
+
 def test_feed_categories_name_sections_whole_by_part_or_by_last_word():
     from briefing.sections import from_category
 
