@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 EVAL = ROOT.parent / "shared" / "eval"
 OUT = ROOT / "models" / "sections" / "sections.npz"
 LEXICAL_OUT = ROOT / "models" / "sections" / "lexical.npz"
-LEXICAL_C = 10.0  # inverse regularisation of the lexical model (sklearn's C)
+LEXICAL_C = 3.0  # inverse regularisation (sklearn C), chosen on the held-out half: 10: 0.884, 3: 0.887, 1: 0.883
 # Politics is left to the zero-shot phrases: AG News files national politics under World, BBC under
 # politics, so learning both would teach the classifier two answers for one kind of story.
 LABELS = ["World", "Business", "Technology", "Sports", "Culture"]
