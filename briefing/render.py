@@ -108,7 +108,7 @@ def more_line(story: Story) -> str:
     """One line of "More stories": the headline, linked to its first web address, and its sources."""
     url = next((u for u in (_safe_url(a.url) for a in story.sources()) if u), None)
     head = md_escape(story.summary.headline)
-    names = " · ".join(md_escape(a.source) for a in story.sources())
+    names = " · ".join(md_escape(n) for n in dict.fromkeys(a.source for a in story.sources()))  # each outlet once
     return f"- [{head}]({url}) · {names}" if url else f"- {head} · {names}"
 
 

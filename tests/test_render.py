@@ -151,3 +151,12 @@ def test_escaped_text_reads_as_written_in_html():
     html = markdown.markdown(f"- **{md_escape(text)}**")
     assert "\\" not in html and "<script>" not in html and "href" not in html
     assert "A | B ~ C &lt;script&gt;alert(1)&lt;/script&gt; [x](javascript:y) *bold* 50% #1 (AP) 3.5!" in html
+
+
+def test_more_stories_line_names_each_outlet_once():
+    from briefing.render import more_line
+
+    two = [make_article("Ambassador visits Bangalore. He meets the chief minister.", id=f"v{i}", source="Varthabharathi",
+                        url=f"https://varthabharati.example/{i}") for i in range(2)]
+    line = more_line(story(*two, make_article("Ambassador in Bangalore.", id="v3", source="DH")))
+    assert line == "- [Ambassador visits Bangalore.](https://varthabharati.example/0) · Varthabharathi · DH"
