@@ -59,6 +59,7 @@ ALIASES = {
     "politics": "Politics", "election": "Politics", "government": "Politics",
     "business": "Business", "economy": "Business", "markets": "Business", "finance": "Business", "money": "Business",
     "technology": "Technology", "tech": "Technology", "science & technology": "Technology",
+    "science and technology": "Technology",
     "science": "Science", "environment": "Science", "climate": "Science", "space": "Science",
     "health": "Health", "medicine": "Health", "wellness": "Health",
     "sport": "Sports", "sports": "Sports", "football": "Sports", "soccer": "Sports",

@@ -258,6 +258,7 @@ def test_feed_categories_name_sections_whole_by_part_or_by_last_word():
 
     names = ["World", "Politics", "Business", "Technology", "Science", "Health", "Sports", "Culture"]
     assert from_category("Science & Technology", names) == "Technology"  # the whole category first
+    assert from_category("Science and Technology", names) == "Technology"
     assert from_category("Geochemistry, Geophysics", names) == "Science"  # Science's own feed
     assert from_category("Cell Biology", names) == "Science"
     assert from_category("Medicine, Diseases", names) == "Health"
