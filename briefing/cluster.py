@@ -149,6 +149,14 @@ def _proper(upper: Counter, lower: Counter) -> frozenset[str]:
     return frozenset(w for w, c in upper.items() if c > lower[w])
 
 
+def _with_openers(bag: Counter, openers: Sequence[tuple[str, int]], proper: frozenset[str]) -> Counter:
+    """The bag, with the sentence-opening words that are proper names added (_scan())."""
+    for low, weight in openers:
+        if low in proper:
+            bag[low] += weight
+    return bag
+
+
 def proper_words(lines: Sequence[Sequence[str]]) -> frozenset[str]:
     """Words (lower-cased) written capitalised inside sentences more often than in lower case, over the given
     articles' lines: names, recognisable also where they open a sentence ("Reid checked into ...")."""
@@ -167,11 +175,7 @@ def names(article: Article, stop: frozenset[str], proper: frozenset[str] | None 
     upper: Counter = Counter()
     lower: Counter = Counter()
     bag, openers = _scan(_lines(article), stop, upper, lower, LEAD + (1 if article.title else 0))
-    proper = _proper(upper, lower) if proper is None else proper
-    for low, weight in openers:
-        if low in proper:
-            bag[low] += weight
-    return bag
+    return _with_openers(bag, openers, _proper(upper, lower) if proper is None else proper)
 
 
 def _name_vectors(articles: Sequence[Article]) -> tuple[list[dict[str, float]], np.ndarray, Counter]:
@@ -184,12 +188,7 @@ def _name_vectors(articles: Sequence[Article]) -> tuple[list[dict[str, float]], 
     lower: Counter = Counter()
     scans = [_scan(_lines(a), stop, upper, lower, LEAD + (1 if a.title else 0)) for a in articles]
     proper = _proper(upper, lower)  # of the whole day: a name opening a sentence counts where others write it
-    bags = []
-    for bag, openers in scans:
-        for low, weight in openers:
-            if low in proper:
-                bag[low] += weight
-        bags.append(bag)
+    bags = [_with_openers(bag, openers, proper) for bag, openers in scans]
     del scans
     n = len(articles)
     df = Counter(e for bag in bags for e in bag)

@@ -104,13 +104,13 @@ def from_category(category: str | None, names: Sequence[str]) -> str | None:
         return alias if alias in names else None
 
     key = " ".join(category.strip().lower().split())
-    found = named(key)
-    for part in _CATEGORY_PARTS.split(key) if found is None else ():
+    if found := named(key):
+        return found
+    for part in _CATEGORY_PARTS.split(key):
         words = part.split()
-        found = named(part) or (named(words[-1]) if len(words) > 1 else None)
-        if found:
-            break
-    return found
+        if found := named(part) or (named(words[-1]) if len(words) > 1 else None):
+            return found
+    return None
 
 
 CLASSIFIER = Path(__file__).resolve().parent.parent / "models" / "sections" / "sections.npz"
