@@ -40,7 +40,10 @@ logger = logging.getLogger(__name__)
 # (benchmarks/clustering.py --tune: F1 0.983 there at 0.54; recall falls fast above 0.55
 # because CNN/DM's own highlights, a report of the event in other words, cover ~0.55-0.65).
 SAME_STORY = 0.54
-SAME_EVENT = 0.42  # event_similarity(): the first 0.02 step with pairwise precision >= 0.95 on ECB+ dev (README)
+SAME_EVENT = 0.42  # event_similarity(): see the README (ECB+ dev, its topic halves regrouped alone, a real day)
+NEIGHBOURHOOD = 6  # nearest articles that make an article's neighbourhood (with_neighbourhoods())
+CROWD = 4  # others at SAME_EVENT or closer that make an article's event crowded enough for neighbourhoods to count
+SHARED_WEIGHT = 0.3  # of shared neighbourhoods in a crowded pair's similarity
 DAY_PENALTY = 0.05  # per day apart beyond the first, subtracted from event_similarity()
 NEAR_COPY = 0.5  # Jaccard of word 5-gram shingles for copies of one text
 SHINGLE = 5
@@ -244,7 +247,56 @@ def event_similarity(articles: Sequence[Article], cover: np.ndarray) -> np.ndarr
     if np.isfinite(t).sum() > 1:
         sim = sim - day_penalty(np.abs(t[:, None] - t[None, :]) / 86400)
     np.fill_diagonal(sim, 1.0)
-    return sim
+    return with_neighbourhoods(sim)
+
+
+def neighbourhood(sims: np.ndarray, others: np.ndarray) -> dict[int, float]:
+    """An article's neighbourhood from its similarities to `others` (the articles scored against it, in index
+    order): its NEIGHBOURHOOD most similar, ties to the lower index, negatives as 0."""
+    keep = np.argsort(-sims, kind="stable")[:NEIGHBOURHOOD]
+    return {int(o): max(float(v), 0.0) for o, v in zip(others[keep], sims[keep])}
+
+
+def shared(a: dict[int, float], b: dict[int, float], i: int, j: int) -> float:
+    """Cosine of articles i's and j's neighbourhoods (neighbourhood()), each with its own article in it as near as
+    its nearest neighbour: with_neighbourhoods() for one pair."""
+    a = {**a, i: max(a.values(), default=0.0)}
+    b = {**b, j: max(b.values(), default=0.0)}
+    na = math.sqrt(sum(v * v for v in a.values()))
+    nb = math.sqrt(sum(v * v for v in b.values()))
+    if na == 0 or nb == 0:
+        return 0.0
+    return sum(v * b[o] for o, v in a.items() if o in b) / (na * nb)
+
+
+def with_neighbourhoods(sim: np.ndarray) -> np.ndarray:
+    """Pairwise evidence, with second-order evidence where an event is crowded. Where both articles have at least
+    CROWD others at SAME_EVENT or closer (a running event that many outlets report), their similarity becomes
+    (1 - SHARED_WEIGHT) of itself plus SHARED_WEIGHT of how much they have the same nearest articles
+    (shared()). Such reports are each other's nearest, so their neighbourhoods overlap even where the pair's
+    own evidence is weak (a short report, one told from another angle), while two crowded events of the same
+    kind each keep their own reports nearest. Elsewhere (most articles of a day: alone, or one of two or three
+    reports) an article's nearest others are not its event and say nothing, so the pair's evidence stands.
+    pair_neighbourhoods() is the same over candidate pairs only."""
+    off = sim.copy()
+    np.fill_diagonal(off, -np.inf)
+    dense = np.flatnonzero((off >= SAME_EVENT).sum(axis=1) >= CROWD)
+    if len(dense) < 2:
+        return sim
+    rows = off[dense]
+    near = np.argsort(-rows, axis=1, kind="stable")[:, :NEIGHBOURHOOD]  # ties to the lower index
+    weights = np.maximum(np.take_along_axis(rows, near, axis=1), 0.0)
+    hoods = np.zeros(rows.shape, dtype=np.float64)
+    np.put_along_axis(hoods, near, weights, axis=1)
+    hoods[np.arange(len(dense)), dense] = weights.max(axis=1)  # itself, as near as its nearest
+    norms = np.linalg.norm(hoods, axis=1)
+    norms[norms == 0] = np.inf
+    hoods /= norms[:, None]
+    block = np.ix_(dense, dense)
+    out = sim.copy()
+    out[block] = (1 - SHARED_WEIGHT) * sim[block] + SHARED_WEIGHT * (hoods @ hoods.T)
+    np.fill_diagonal(out, 1.0)
+    return out
 
 
 def stamps(articles: Sequence[Article]) -> np.ndarray:
@@ -461,7 +513,31 @@ def pair_event_similarity(articles: Sequence[Article], blocks: Sequence[np.ndarr
     t = stamps(articles)
     if np.isfinite(t).sum() > 1:
         sim = sim - day_penalty(np.abs(t[pairs[:, 0]] - t[pairs[:, 1]]) / 86400)
-    return sim.astype(np.float32)
+    return pair_neighbourhoods(len(articles), pairs, sim.astype(np.float32))
+
+
+def pair_neighbourhoods(n: int, pairs: np.ndarray, sims: np.ndarray) -> np.ndarray:
+    """with_neighbourhoods() over candidate pairs only (an unscored pair is in no neighbourhood)."""
+    close = np.bincount(pairs[sims >= SAME_EVENT].ravel(), minlength=n)
+    dense = close >= CROWD
+    both = np.flatnonzero(dense[pairs[:, 0]] & dense[pairs[:, 1]])
+    if not len(both):
+        return sims
+    scored: dict[int, list[tuple[int, float]]] = {}
+    for (i, j), value in zip(pairs.tolist(), sims.tolist()):
+        if dense[i]:
+            scored.setdefault(i, []).append((j, value))
+        if dense[j]:
+            scored.setdefault(j, []).append((i, value))
+    hoods = {}
+    for i, row in scored.items():
+        row.sort()
+        hoods[i] = neighbourhood(np.array([v for _, v in row]), np.array([o for o, _ in row]))
+    out = sims.copy()
+    for m in both.tolist():
+        i, j = int(pairs[m, 0]), int(pairs[m, 1])
+        out[m] = (1 - SHARED_WEIGHT) * sims[m] + SHARED_WEIGHT * shared(hoods[i], hoods[j], i, j)
+    return out
 
 
 def cluster_blocked(articles: Sequence[Article], blocks: Sequence[np.ndarray], threshold: float = SAME_EVENT,

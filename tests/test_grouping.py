@@ -20,7 +20,9 @@ from briefing.cluster import (
     name_similarity,
     names,
     nearest,
+    pair_neighbourhoods,
     proper_words,
+    with_neighbourhoods,
 )
 from briefing.lexicon import stop_words
 
@@ -131,3 +133,35 @@ def test_blocked_grouping_on_real_reports_matches_dense(tmp_path):
     assert cluster_blocked(articles, blocks, SAME_EVENT, pairs=pairs, copies=copies) == dense
     truth = [json.loads(line)["cluster"] for line in (FIXTURES / "events46.jsonl").read_text().splitlines()]
     assert all(len({truth[i] for i in g}) == 1 for g in dense)  # every group is one real event
+
+
+def _two_crowded_events_and_a_pair() -> np.ndarray:
+    """Articles 0-5 report one event, 6-11 another of the same kind (0.3 between them), 12 and 13 a third
+    told twice. 1 is a short report of the first event: only just close to 2-5 (0.43), far from 0 (0.2)."""
+    sim = np.full((14, 14), 0.3)
+    sim[:6, :6] = sim[6:12, 6:12] = 0.6
+    sim[1, 2:6] = sim[2:6, 1] = 0.43
+    sim[0, 1] = sim[1, 0] = 0.2
+    sim[12:, :] = sim[:, 12:] = 0.1
+    sim[12, 13] = sim[13, 12] = 0.40
+    np.fill_diagonal(sim, 1.0)
+    return sim
+
+
+def test_reports_of_a_crowded_event_with_weak_evidence_join_through_their_shared_neighbours():
+    sim = _two_crowded_events_and_a_pair()
+    arts = [make_article(f"Report {i} text here.", id=str(i)) for i in range(14)]
+    assert cluster(arts, sim, SAME_EVENT) == [[0, 2, 3, 4, 5], [1], [6, 7, 8, 9, 10, 11], [12], [13]]
+    more = with_neighbourhoods(sim)
+    assert more[0, 1] > 0.35  # 0 and 1 have the same nearest reports: 2-5
+    assert more[0, 6] < 0.3  # the other event of that kind keeps its own reports nearest
+    assert more[12, 13] == 0.40 and (more[12:, :12] == sim[12:, :12]).all()  # a pair alone: no crowd, unchanged
+    assert cluster(arts, more, SAME_EVENT) == [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11], [12], [13]]
+
+
+def test_shared_neighbours_over_every_pair_equal_the_dense_ones():
+    sim = _two_crowded_events_and_a_pair()
+    sim[2, 7] = sim[7, 2] = 0.6  # a tie among 2's nearest: the lower index goes first, in both versions
+    every = np.array([(i, j) for i in range(14) for j in range(i + 1, 14)])
+    sparse = pair_neighbourhoods(14, every, sim[every[:, 0], every[:, 1]].astype(np.float32))
+    assert np.allclose(sparse, with_neighbourhoods(sim)[every[:, 0], every[:, 1]], atol=1e-6)
