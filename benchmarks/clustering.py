@@ -1,6 +1,6 @@
 """Same-story clustering and topic sections, measured on real articles (issue 4).
 
-Run: python benchmarks/clustering.py [--stories 60] [--sweep] [--tune]
+Run: python benchmarks/clustering.py [--stories 60] [--sweep] [--tune] [--halves 100] [--no-sections]
 
 Clustering: a day's news is simulated from real articles whose true grouping is known.
 Each of N stories (from ../shared/eval/xsum-dev.jsonl and bbc-dev.jsonl) arrives as:
@@ -132,8 +132,10 @@ def bcubed(groups: list[list[int]], truth: list) -> tuple[float, float, float]:
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
-def ecbplus(encoder, thresholds) -> None:
-    """Real multi-outlet events (ECB+ dev): articles read as a user's JSONL, grouped as the pipeline groups them."""
+def ecbplus(encoder, thresholds, halves: int = 0) -> None:
+    """Real multi-outlet events (ECB+ dev): articles read as a user's JSONL, grouped as the pipeline groups them.
+    With `halves`, also that many random halves of the topics (seed 0), each grouped alone as a day of its own
+    (its own name IDF and neighbourhoods) at SAME_EVENT: how often precision holds on topics it was not set on."""
     from briefing.cluster import SAME_EVENT, cluster, coverage, event_similarity
     from briefing.ingest import parse_bytes
 
@@ -151,6 +153,22 @@ def ecbplus(encoder, thresholds) -> None:
             bp, br, bf = bcubed(groups, truth)
             print(f"  {label:<24} threshold {t:.2f}: pairwise P {p:.3f} R {r:.3f} F1 {f:.3f}; "
                   f"B-cubed P {bp:.3f} R {br:.3f} F1 {bf:.3f}; {len(groups)} groups")
+    if halves:
+        import numpy as np
+
+        rng = np.random.default_rng(0)
+        topics = [r["topic"] for r in rows]
+        names = sorted(set(topics))
+        scores = []
+        for _ in range(halves):
+            chosen = set(rng.permutation(names)[: len(names) // 2].tolist())
+            idx = [i for i, t in enumerate(topics) if t in chosen]
+            part = [articles[i] for i in idx]
+            groups = cluster(part, event_similarity(part, cover[np.ix_(idx, idx)]), SAME_EVENT)
+            scores.append(pairwise(groups, [truth[i] for i in idx]))
+        p, r, f = np.array(scores).T
+        print(f"  {halves} halves of the topics, each grouped alone at {SAME_EVENT:.2f}: pairwise P >= 0.95 in "
+              f"{(p >= 0.95).mean():.0%}; mean P {p.mean():.3f} R {r.mean():.3f} F1 {f.mean():.3f}")
 
 
 def run_clustering(sets, encoder, thresholds):
@@ -223,6 +241,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=5, help="simulated days per set (seeds 0..DAYS-1), averaged")
     ap.add_argument("--sweep", action="store_true")
     ap.add_argument("--tune", action="store_true")
+    ap.add_argument("--halves", type=int, default=0, help="also group this many random halves of ECB+'s topics alone")
     ap.add_argument("--no-sections", action="store_true")
     args = ap.parse_args()
 
@@ -232,7 +251,7 @@ def main() -> None:
 
     encoder = default_encoder(Settings())
     t0 = time.perf_counter()
-    ecbplus(encoder, [x / 100 for x in range(36, 57, 2)] if args.sweep else None)
+    ecbplus(encoder, [x / 100 for x in range(36, 57, 2)] if args.sweep else None, args.halves)
     if args.tune:
         print(f"best threshold on CNN/DailyMail: {tune(encoder):.2f}")
     thresholds = sorted({x / 100 for x in range(50, 91, 5)} | {SAME_STORY}) if args.sweep else [SAME_STORY]

@@ -13,9 +13,10 @@ Two signals:
   facts, which a single vector of the whole text or its lead blurs together.
 
 The pipeline groups by event_similarity(): coverage averaged with shared names and numbers, less a
-penalty for reports days apart. Groups are merged by weighted average linkage while their similarity
-is at least the threshold (SAME_EVENT), so one loosely related article cannot chain two events
-together. The thresholds come from benchmarks/clustering.py (see the README for the figures).
+penalty for reports days apart, and within crowded events partly how much two reports have the same
+nearest articles (with_neighbourhoods()). Groups are merged by weighted average linkage while their
+similarity is at least the threshold (SAME_EVENT), so one loosely related article cannot chain two
+events together. The thresholds come from benchmarks/clustering.py (see the README for the figures).
 """
 
 from __future__ import annotations
