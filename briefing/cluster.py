@@ -45,6 +45,7 @@ SAME_EVENT = 0.42  # event_similarity(): see the README (ECB+ dev, its topic hal
 NEIGHBOURHOOD = 6  # nearest articles that make an article's neighbourhood (with_neighbourhoods())
 CROWD = 4  # others at SAME_EVENT or closer that make an article's event crowded enough for neighbourhoods to count
 SHARED_WEIGHT = 0.3  # of shared neighbourhoods in a crowded pair's similarity
+RANK_STEP = 1e-4  # neighbours are ranked at this resolution: near-ties fall to the lower index, not float noise
 DAY_PENALTY = 0.05  # per day apart beyond the first, subtracted from event_similarity()
 NEAR_COPY = 0.5  # Jaccard of word 5-gram shingles for copies of one text
 SHINGLE = 5
@@ -253,8 +254,8 @@ def event_similarity(articles: Sequence[Article], cover: np.ndarray) -> np.ndarr
 
 def neighbourhood(sims: np.ndarray, others: np.ndarray) -> dict[int, float]:
     """An article's neighbourhood from its similarities to `others` (the articles scored against it, in index
-    order): its NEIGHBOURHOOD most similar, ties to the lower index, negatives as 0."""
-    keep = np.argsort(-sims, kind="stable")[:NEIGHBOURHOOD]
+    order): its NEIGHBOURHOOD most similar (to RANK_STEP; ties to the lower index), negatives as 0."""
+    keep = np.argsort(-np.round(sims / RANK_STEP), kind="stable")[:NEIGHBOURHOOD]
     return {int(o): max(float(v), 0.0) for o, v in zip(others[keep], sims[keep])}
 
 
@@ -285,7 +286,7 @@ def with_neighbourhoods(sim: np.ndarray) -> np.ndarray:
     if len(dense) < 2:
         return sim
     rows = off[dense]
-    near = np.argsort(-rows, axis=1, kind="stable")[:, :NEIGHBOURHOOD]  # ties to the lower index
+    near = np.argsort(-np.round(rows / RANK_STEP), axis=1, kind="stable")[:, :NEIGHBOURHOOD]  # as neighbourhood()
     weights = np.maximum(np.take_along_axis(rows, near, axis=1), 0.0)
     hoods = np.zeros(rows.shape, dtype=np.float64)
     np.put_along_axis(hoods, near, weights, axis=1)

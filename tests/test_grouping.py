@@ -20,6 +20,7 @@ from briefing.cluster import (
     name_similarity,
     names,
     nearest,
+    neighbourhood,
     pair_neighbourhoods,
     proper_words,
     with_neighbourhoods,
@@ -162,6 +163,8 @@ def test_reports_of_a_crowded_event_with_weak_evidence_join_through_their_shared
 def test_shared_neighbours_over_every_pair_equal_the_dense_ones():
     sim = _two_crowded_events_and_a_pair()
     sim[2, 7:10] = sim[7:10, 2] = 0.6  # 2 has seven others at 0.6 for six places: the lower indices, in both
+    sim[2, 9] = sim[9, 2] = 0.6 + 1e-6  # a near-tie is a tie: float noise does not pick 2's neighbours
+    assert sorted(neighbourhood(np.delete(sim[2], 2), np.delete(np.arange(14), 2))) == [0, 3, 4, 5, 7, 8]
     every = np.array([(i, j) for i in range(14) for j in range(i + 1, 14)])
     sparse = pair_neighbourhoods(14, every, sim[every[:, 0], every[:, 1]].astype(np.float32))
     assert np.allclose(sparse, with_neighbourhoods(sim)[every[:, 0], every[:, 1]], atol=1e-6)
