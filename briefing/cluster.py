@@ -252,10 +252,16 @@ def event_similarity(articles: Sequence[Article], cover: np.ndarray) -> np.ndarr
     return with_neighbourhoods(sim)
 
 
+def _nearest(sims: np.ndarray) -> np.ndarray:
+    """Positions of the NEIGHBOURHOOD highest similarities along the last axis, compared to RANK_STEP (near-ties
+    to the lower position)."""
+    return np.argsort(-np.round(sims / RANK_STEP), axis=-1, kind="stable")[..., :NEIGHBOURHOOD]
+
+
 def neighbourhood(sims: np.ndarray, others: np.ndarray) -> dict[int, float]:
     """An article's neighbourhood from its similarities to `others` (the articles scored against it, in index
-    order): its NEIGHBOURHOOD most similar (to RANK_STEP; ties to the lower index), negatives as 0."""
-    keep = np.argsort(-np.round(sims / RANK_STEP), kind="stable")[:NEIGHBOURHOOD]
+    order): its NEIGHBOURHOOD most similar (_nearest()), negatives as 0."""
+    keep = _nearest(sims)
     return {int(o): max(float(v), 0.0) for o, v in zip(others[keep], sims[keep])}
 
 
@@ -286,7 +292,7 @@ def with_neighbourhoods(sim: np.ndarray) -> np.ndarray:
     if len(dense) < 2:
         return sim
     rows = off[dense]
-    near = np.argsort(-np.round(rows / RANK_STEP), axis=1, kind="stable")[:, :NEIGHBOURHOOD]  # as neighbourhood()
+    near = _nearest(rows)
     weights = np.maximum(np.take_along_axis(rows, near, axis=1), 0.0)
     hoods = np.zeros(rows.shape, dtype=np.float64)
     np.put_along_axis(hoods, near, weights, axis=1)
