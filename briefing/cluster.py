@@ -14,9 +14,10 @@ Two signals:
 
 The pipeline groups by event_similarity(): coverage averaged with shared names and numbers, less a
 penalty for reports days apart, and within crowded events partly how much two reports have the same
-nearest articles (with_neighbourhoods()). Groups are merged by weighted average linkage while their
-similarity is at least the threshold (SAME_EVENT), so one loosely related article cannot chain two
-events together. The thresholds come from benchmarks/clustering.py (see the README for the figures).
+nearest articles (with_neighbourhoods()). Groups are merged by average linkage (the higher of the
+weighted and the plain mean, _weighted_linkage()) while their similarity is at least the threshold
+(SAME_EVENT), so one loosely related article cannot chain two events together. The thresholds come
+from benchmarks/clustering.py (see the README for the figures).
 """
 
 from __future__ import annotations
@@ -348,19 +349,25 @@ def _copy_groups(n: int, copies: Sequence[tuple[int, int]]) -> list[list[int]]:
 
 
 def _weighted_linkage(members: list[list[int]], sim: np.ndarray, threshold: float) -> list[list[int]]:
-    """Merge the closest pair of groups while their similarity is at least threshold (WPGMA).
+    """Merge the closest pair of groups while their similarity is at least threshold.
 
     The groups start as the copy groups, two of them as similar as the mean of their articles' pairwise
-    similarities. When two groups merge, the new group's similarity to any other is the plain mean of the two
-    merged groups' similarities to it (McQuitty's weighted average linkage), not the mean over all article
-    pairs, so a large group's many reports do not outweigh a small group's. On ECB+ dev, at equal pairwise
-    precision, it keeps more of each real event together than average linkage (README). Exact ties go to
-    the lower group indices."""
+    similarities. Once groups have merged, two groups are as similar as the higher of two averages:
+    - weighted (McQuitty's WPGMA): a merged group's similarity to another is the plain mean of the two merged
+      groups' similarities to it, so a large group's many reports do not outweigh a small group's. On ECB+
+      dev, at equal pairwise precision, it keeps more of each real event together than the plain mean;
+    - plain (UPGMA): the mean over every pair of their articles. The weighted one depends on the order of the
+      merges: a group built by a chain of merges counts its first members for less, so two parts of one
+      event whose reports agree on average can stay apart under it (README, ECB+ dev).
+    Exact ties go to the lower group indices."""
     k = len(members)
-    share = np.zeros((k, sim.shape[0]))
+    own = np.zeros((k, sim.shape[0]))
     for g, m in enumerate(members):
-        share[g, m] = 1.0 / len(m)
-    link = share @ sim.astype(np.float64) @ share.T  # mean similarity between copy groups
+        own[g, m] = 1.0
+    sums = own @ sim.astype(np.float64) @ own.T  # sum of similarities between copy groups' articles
+    sizes = own.sum(axis=1)
+    weighted = sums / np.outer(sizes, sizes)
+    link = weighted.copy()
     np.fill_diagonal(link, -np.inf)
     alive = np.ones(k, dtype=bool)
     members = list(members)
@@ -368,15 +375,18 @@ def _weighted_linkage(members: list[list[int]], sim: np.ndarray, threshold: floa
         i, j = divmod(int(np.argmax(link)), k)
         if link[i, j] < threshold:
             break
-        merged = (link[i] + link[j]) / 2  # a merged-away group's row and column go to -inf
-        merged[~alive] = -np.inf
+        alive[j] = False
+        members[i] = members[i] + members[j]
+        weighted[i, :] = weighted[:, i] = (weighted[i] + weighted[j]) / 2
+        sums[i, :] = sums[:, i] = sums[i] + sums[j]
+        sizes[i] += sizes[j]
+        merged = np.maximum(weighted[i], sums[i] / (sizes[i] * sizes))
+        merged[~alive] = -np.inf  # a merged-away group's row and column go to -inf
+        merged[i] = -np.inf
         link[i, :] = merged
         link[:, i] = merged
-        link[i, i] = -np.inf
         link[j, :] = -np.inf
         link[:, j] = -np.inf
-        members[i] = members[i] + members[j]
-        alive[j] = False
     return [members[i] for i in range(k) if alive[i]]
 
 
@@ -407,7 +417,7 @@ def joined_reports(reports: Sequence[Article]) -> Article:
 # pair with any), plus the copies among all the neighbours (fingerprints compared for those pairs only,
 # not through the all-pairs shingle index, which a day with many copies of each story makes quadratic).
 # Only those pairs are scored, with the same
-# evidence as event_similarity(); weighted average linkage then runs over the sparse graph, a pair never scored
+# evidence as event_similarity(); the same average linkage then runs over the sparse graph, a pair never scored
 # counting as 0 (dissimilar). benchmarks/grouping_scale.py measures the time, memory and the pairs lost.
 
 DENSE_UP_TO = 3000  # articles: up to this many, every pair is scored (exact); beyond, candidates are blocked
@@ -565,9 +575,10 @@ def cluster_blocked(articles: Sequence[Article], blocks: Sequence[np.ndarray], t
 def _sparse_weighted_linkage(members: list[list[int]], edges: list[tuple[int, int, float]],
                              threshold: float) -> list[list[int]]:
     """_weighted_linkage() on a sparse graph: two copy groups are as similar as the sum of their scored pairs
-    over the product of their sizes (unscored pairs count 0); a merged group's similarity to another is the
-    mean of the merged two's (0 where one was never scored). The closest pair merges first; exact ties go to
-    the lower group indices, as in the dense version."""
+    over the product of their sizes (unscored pairs count 0); merged groups as the higher of the weighted mean
+    (of the merged two's similarities to the other, 0 where one was never scored) and the plain mean over
+    their articles' pairs. The closest pair merges first; exact ties go to the lower group indices, as in the
+    dense version."""
     import heapq
 
     sums: list[dict[int, float]] = [{} for _ in members]
@@ -576,7 +587,8 @@ def _sparse_weighted_linkage(members: list[list[int]], edges: list[tuple[int, in
             sums[g][h] = sums[g].get(h, 0.0) + s
             sums[h][g] = sums[h].get(g, 0.0) + s
     sizes = [len(m) for m in members]
-    link = [{h: total / (sizes[g] * sizes[h]) for h, total in row.items()} for g, row in enumerate(sums)]
+    weighted = [{h: total / (sizes[g] * sizes[h]) for h, total in row.items()} for g, row in enumerate(sums)]
+    link = [dict(row) for row in weighted]
     alive = [True] * len(members)
     heap = [(-value, g, h) for g in range(len(members)) for h, value in link[g].items() if g < h]
     heapq.heapify(heap)
@@ -588,12 +600,16 @@ def _sparse_weighted_linkage(members: list[list[int]], edges: list[tuple[int, in
             break
         alive[h] = False
         members[g] = members[g] + members[h]
-        del link[g][h], link[h][g]
-        for x in set(link[g]) | set(link[h]):
-            value = (link[g].get(x, 0.0) + link[h].get(x, 0.0)) / 2
-            link[x].pop(h, None)
-            link[g][x] = link[x][g] = value
+        sizes[g] += sizes[h]
+        for row in (weighted, sums, link):
+            del row[g][h], row[h][g]
+        for x in set(weighted[g]) | set(weighted[h]):
+            w = weighted[x][g] = weighted[g][x] = (weighted[g].get(x, 0.0) + weighted[h].get(x, 0.0)) / 2
+            total = sums[x][g] = sums[g][x] = sums[g].get(x, 0.0) + sums[h].get(x, 0.0)
+            for row in (weighted, sums, link):
+                row[x].pop(h, None)
+            value = link[x][g] = link[g][x] = max(w, total / (sizes[g] * sizes[x]))
             a, b = (g, x) if g < x else (x, g)
             heapq.heappush(heap, (-value, a, b))
-        link[h] = {}
+        weighted[h], sums[h], link[h] = {}, {}, {}
     return sorted((sorted(m) for g, m in enumerate(members) if alive[g]), key=lambda m: m[0])

@@ -71,6 +71,23 @@ def test_merged_groups_count_alike_weighted_average_linkage():
     assert _sparse_weighted_linkage([[i] for i in range(4)], edges, 0.46) == [[0, 1, 2], [3]]
 
 
+def test_groups_whose_reports_agree_on_average_merge_whatever_the_order_of_merges():
+    """0 and 1 merge first, then 2: the weighted mean counts 0 and 1 for a quarter each, so 3, close to both
+    and far from 2, is 0.40 from the group by it ((0.5 + 0.5) / 2 + 0.3) / 2, while its reports agree at
+    (0.5 + 0.5 + 0.3) / 3 = 0.433 on average: the plain mean merges it at 0.42. 4 is below both. Dense and
+    sparse linkage agree."""
+    from briefing.cluster import _sparse_weighted_linkage
+
+    arts = [make_article(f"Story {c} text here.", id=c) for c in "abcde"]
+    sim = np.array([[1, .95, .9, .5, .2], [.95, 1, .9, .5, .2], [.9, .9, 1, .3, .5], [.5, .5, .3, 1, .1],
+                    [.2, .2, .5, .1, 1]])
+    assert cluster(arts, sim, 0.42) == [[0, 1, 2, 3], [4]]
+    assert cluster(arts, sim, 0.44) == [[0, 1, 2], [3], [4]]
+    edges = [(i, j, float(sim[i, j])) for i in range(5) for j in range(i + 1, 5)]
+    assert _sparse_weighted_linkage([[i] for i in range(5)], edges, 0.42) == [[0, 1, 2, 3], [4]]
+    assert _sparse_weighted_linkage([[i] for i in range(5)], edges, 0.44) == [[0, 1, 2], [3], [4]]
+
+
 def test_copies_are_grouped_without_an_encoder():
     body = ("The council voted to close the old bridge on Monday after engineers found cracks in two of its "
             "supports. Repairs will take until the autumn and cost four million pounds, officials said.")
