@@ -60,15 +60,15 @@ def test_average_linkage_does_not_chain_two_events():
 def test_merged_groups_count_alike_weighted_average_linkage():
     """After 0, 1 and 2 (one event) merge, 3's similarity to them is the mean of (0+1)'s and 2's: 0.45, not
     the mean over the three articles (0.40). Dense and sparse linkage agree."""
-    from briefing.cluster import _sparse_weighted_linkage
+    from briefing.cluster import _sparse_average_linkage
 
     arts = [make_article(f"Story {c} text here.", id=c) for c in "abcd"]
     sim = np.array([[1, .9, .9, .3], [.9, 1, .9, .3], [.9, .9, 1, .6], [.3, .3, .6, 1]])
     assert cluster(arts, sim, 0.44) == [[0, 1, 2, 3]]
     assert cluster(arts, sim, 0.46) == [[0, 1, 2], [3]]
     edges = [(i, j, float(sim[i, j])) for i in range(4) for j in range(i + 1, 4)]
-    assert _sparse_weighted_linkage([[i] for i in range(4)], edges, 0.44) == [[0, 1, 2, 3]]
-    assert _sparse_weighted_linkage([[i] for i in range(4)], edges, 0.46) == [[0, 1, 2], [3]]
+    assert _sparse_average_linkage([[i] for i in range(4)], edges, 0.44) == [[0, 1, 2, 3]]
+    assert _sparse_average_linkage([[i] for i in range(4)], edges, 0.46) == [[0, 1, 2], [3]]
 
 
 def test_groups_whose_reports_agree_on_average_merge_whatever_the_order_of_merges():
@@ -76,7 +76,7 @@ def test_groups_whose_reports_agree_on_average_merge_whatever_the_order_of_merge
     and far from 2, is 0.40 from the group by it ((0.5 + 0.5) / 2 + 0.3) / 2, while its reports agree at
     (0.5 + 0.5 + 0.3) / 3 = 0.433 on average: the plain mean merges it at 0.42. 4 is below both. Dense and
     sparse linkage agree."""
-    from briefing.cluster import _sparse_weighted_linkage
+    from briefing.cluster import _sparse_average_linkage
 
     arts = [make_article(f"Story {c} text here.", id=c) for c in "abcde"]
     sim = np.array([[1, .95, .9, .5, .2], [.95, 1, .9, .5, .2], [.9, .9, 1, .3, .5], [.5, .5, .3, 1, .1],
@@ -84,8 +84,8 @@ def test_groups_whose_reports_agree_on_average_merge_whatever_the_order_of_merge
     assert cluster(arts, sim, 0.42) == [[0, 1, 2, 3], [4]]
     assert cluster(arts, sim, 0.44) == [[0, 1, 2], [3], [4]]
     edges = [(i, j, float(sim[i, j])) for i in range(5) for j in range(i + 1, 5)]
-    assert _sparse_weighted_linkage([[i] for i in range(5)], edges, 0.42) == [[0, 1, 2, 3], [4]]
-    assert _sparse_weighted_linkage([[i] for i in range(5)], edges, 0.44) == [[0, 1, 2], [3], [4]]
+    assert _sparse_average_linkage([[i] for i in range(5)], edges, 0.42) == [[0, 1, 2, 3], [4]]
+    assert _sparse_average_linkage([[i] for i in range(5)], edges, 0.44) == [[0, 1, 2], [3], [4]]
 
 
 def test_copies_are_grouped_without_an_encoder():
