@@ -590,28 +590,30 @@ def _sparse_average_linkage(members: list[list[int]], edges: list[tuple[int, int
             sums[h][g] = sums[h].get(g, 0.0) + s
     sizes = [len(m) for m in members]
     weighted = [{h: total / (sizes[g] * sizes[h]) for h, total in row.items()} for g, row in enumerate(sums)]
-    link = [dict(row) for row in weighted]
+
+    def link(g: int, h: int) -> float:
+        return max(weighted[g][h], sums[g][h] / (sizes[g] * sizes[h]))
+
     alive = [True] * len(members)
-    heap = [(-value, g, h) for g in range(len(members)) for h, value in link[g].items() if g < h]
+    heap = [(-link(g, h), g, h) for g in range(len(members)) for h in weighted[g] if g < h]
     heapq.heapify(heap)
     while heap:
         neg, g, h = heapq.heappop(heap)
-        if not (alive[g] and alive[h]) or link[g].get(h) != -neg:
+        if not (alive[g] and alive[h]) or h not in weighted[g] or link(g, h) != -neg:
             continue  # stale: one side merged since, or the similarity changed
         if -neg < threshold:
             break
         alive[h] = False
         members[g] = members[g] + members[h]
         sizes[g] += sizes[h]
-        for row in (weighted, sums, link):
+        for row in (weighted, sums):
             del row[g][h], row[h][g]
         for x in set(weighted[g]) | set(weighted[h]):
-            w = weighted[x][g] = weighted[g][x] = (weighted[g].get(x, 0.0) + weighted[h].get(x, 0.0)) / 2
-            total = sums[x][g] = sums[g][x] = sums[g].get(x, 0.0) + sums[h].get(x, 0.0)
-            for row in (weighted, sums, link):
+            weighted[x][g] = weighted[g][x] = (weighted[g].get(x, 0.0) + weighted[h].get(x, 0.0)) / 2
+            sums[x][g] = sums[g][x] = sums[g].get(x, 0.0) + sums[h].get(x, 0.0)
+            for row in (weighted, sums):
                 row[x].pop(h, None)
-            value = link[x][g] = link[g][x] = max(w, total / (sizes[g] * sizes[x]))
             a, b = (g, x) if g < x else (x, g)
-            heapq.heappush(heap, (-value, a, b))
-        weighted[h], sums[h], link[h] = {}, {}, {}
+            heapq.heappush(heap, (-link(a, b), a, b))
+        weighted[h], sums[h] = {}, {}
     return sorted((sorted(m) for g, m in enumerate(members) if alive[g]), key=lambda m: m[0])
