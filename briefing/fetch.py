@@ -9,16 +9,21 @@ Entries that carry only a link get their page fetched and its main text extracte
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import logging
 import re
+import socket
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from . import __version__
 from .config import FETCH_BUDGET, FETCH_TIMEOUT
 from .documents import Article
-from .errors import IngestError
+from .errors import BriefingError, IngestError
 from .ingest import decode, parse_bytes, parse_html
 from .store import State
 
@@ -29,6 +34,8 @@ MAX_FEED_BYTES = 10 * 2**20
 MAX_PAGES = 50
 ATTEMPTS = 3
 BACKOFF = 1.0  # seconds before the 2nd attempt; doubled after each
+RETRY_AFTER_CAP = 60.0  # the longest wait a server's Retry-After gets (seconds or an HTTP date alike)
+_PUBLIC_ONLY = "briefing.public_only"  # request extension: connect only to addresses checked as public
 
 
 def is_url(source: str) -> bool:
@@ -40,33 +47,134 @@ def _client(timeout: float):
 
     # Redirects are followed by get(), one hop at a time, so each new address is checked first.
     return httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), follow_redirects=False,
-                        headers={"User-Agent": USER_AGENT})
+                        headers={"User-Agent": USER_AGENT}, transport=_transport_types()[0]())
+
+
+@functools.cache
+def _transport_types():
+    """The transport and network backend classes, made on first use so importing briefing loads no httpx."""
+    import httpcore
+    import httpx
+
+    class PublicOnlyBackend(httpcore.NetworkBackend):
+        """Resolves the host once, refuses it unless every address is public, and connects to an address it
+        checked: a name that answers differently at the check and at the connection (DNS rebinding) cannot
+        reach a private address. TLS still names the host (SNI and the certificate check), as does Host."""
+
+        def __init__(self):
+            self._inner = httpcore.SyncBackend()
+
+        def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+            try:
+                addresses = _resolve(host, port)
+            except (OSError, UnicodeError, ValueError) as e:
+                raise httpcore.ConnectError(f"{host} does not resolve ({e})") from None
+            for address in addresses:
+                if not is_public_address(address):
+                    raise _NotPublic(f"{host}: {address} is not a public address", address)
+            error: Exception = httpcore.ConnectError(f"{host}: no address to connect to")
+            for address in addresses:  # as socket.create_connection: the first one that answers
+                try:
+                    return self._inner.connect_tcp(str(address), port, timeout, local_address, socket_options)
+                except (httpcore.ConnectError, httpcore.ConnectTimeout) as e:
+                    error = e
+            raise error
+
+        def connect_unix_socket(self, path, timeout=None, socket_options=None):
+            raise httpcore.ConnectError("unix sockets are not fetched")
+
+        def sleep(self, seconds):
+            self._inner.sleep(seconds)
+
+    class Transport(httpx.BaseTransport):
+        """Two connection pools: one that connects wherever the name resolves (a configured feed's own address,
+        or all with allow_private_fetch), one that connects only to public addresses it checked itself."""
+
+        def __init__(self):
+            self._open = httpx.HTTPTransport()
+            self._public = httpx.HTTPTransport()
+            # HTTPTransport takes no network backend, so its pool is swapped for one with the checking backend
+            # (same limits as httpx's defaults); a keep-alive connection is reused only for the host it was made to.
+            self._public._pool = httpcore.ConnectionPool(
+                ssl_context=httpx.create_ssl_context(), max_connections=100, max_keepalive_connections=20,
+                keepalive_expiry=5.0, network_backend=PublicOnlyBackend())
+
+        def handle_request(self, request):
+            return (self._public if request.extensions.get(_PUBLIC_ONLY) else self._open).handle_request(request)
+
+        def close(self):
+            self._open.close()
+            self._public.close()
+
+    return Transport, PublicOnlyBackend
 
 
 MAX_REDIRECTS = 5
 
 
+class _NotPublic(IngestError):
+    """A non-public address met on the way to a URL; get() names the URL (and the redirect) in its message."""
+
+    def __init__(self, message: str, address):
+        super().__init__(message)
+        self.address = address
+
+
+def _refusal(url: str, target: str, address) -> str:
+    """The one-line problem for a URL (or one of its redirects) that leads to a non-public address."""
+    via = "" if target == url else f"redirects to {redact(target)}, and "
+    return (f"{redact(url)}: {via}{address} is not a public address; not fetched "
+            "(set allow_private_fetch = true in the config for intranet addresses).")
+
+
+# Beyond what ipaddress's is_global says (which changes between Python versions): the IETF protocol
+# assignments (192.0.0.0/24: 192.0.0.8, .9, .10, .170, .192 ...), IPv4-compatible (::a.b.c.d, deprecated),
+# local-use NAT64 (64:ff9b:1::/48), Teredo (2001::/32), IPv4-translated (::ffff:0:a.b.c.d) and site-local.
+_NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "192.0.0.0/24", "::/96", "64:ff9b:1::/48", "2001::/32", "::ffff:0:0:0/96", "fec0::/10"))
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def is_public_address(address) -> bool:
+    """Whether an address (ipaddress object or text) is a public unicast one; an IPv6 address that carries an
+    IPv4 one it is delivered to (IPv4-mapped, NAT64 64:ff9b::/96, 6to4 2002::/16) is judged by that IPv4."""
+    address = ipaddress.ip_address(str(address).split("%")[0])
+    if address.version == 6:
+        embedded = address.ipv4_mapped or address.sixtofour or (
+            ipaddress.IPv4Address(int(address) & 0xFFFFFFFF) if address in _NAT64 else None)
+        if embedded is not None:
+            return is_public_address(embedded)
+    if any(address.version == n.version and address in n for n in _NOT_PUBLIC):
+        return False
+    return address.is_global and not address.is_multicast
+
+
+def _resolve(host: str, port: int) -> list:
+    """The addresses a host name (or literal) resolves to, in the resolver's order, each once."""
+    found = []
+    for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if address not in found:
+            found.append(address)
+    return found
+
+
 def check_public(url: str) -> None:
     """IngestError unless every address the URL's host resolves to is a public one: no loopback, private,
-    link-local (cloud metadata), multicast or reserved ranges. A feed must not turn a cron job into a
-    proxy into the operator's network."""
-    import ipaddress
-    import socket
+    link-local (cloud metadata), multicast or reserved ranges, nor IPv6 forms of them. A feed must not turn
+    a cron job into a proxy into the operator's network. (The connection checks again: _transport_types.)"""
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise IngestError(f"{redact(url)}: only http(s) addresses are fetched; skipped.")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
-                                   type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, ValueError) as e:
+        addresses = _resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError, ValueError) as e:
         raise IngestError(f"{redact(url)}: the host does not resolve ({e}); skipped.") from None
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global or address.is_multicast:
-            raise IngestError(f"{redact(url)}: {address} is not a public address; not fetched "
-                              "(set allow_private_fetch = true in the config for intranet pages).")
+    for address in addresses:
+        if not is_public_address(address):
+            raise _NotPublic(_refusal(url, url, address), address)
 
 
 def redact(url: str) -> str:
@@ -96,12 +204,27 @@ class Budget:
         return self.deadline - time.monotonic()
 
 
+def _retry_after(value: str) -> float | None:
+    """The seconds a Retry-After header asks for, given as seconds or as an HTTP date; None if unreadable."""
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000": UTC, per RFC 5322
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
 def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYTES, backoff: float = BACKOFF,
         public_only: bool = False, deadline: float | None = None,
-        budget: Budget | None = None) -> tuple[int, dict, bytes]:
+        budget: Budget | None = None, public_redirects: bool = False) -> tuple[int, dict, bytes]:
     """(status, headers, body) of a GET; retries 5xx, 429 (honouring Retry-After) and network errors;
     IngestError when it gives up. `deadline`: seconds for the whole request, body included (a server
-    that drips a byte a second is cut off); `public_only`: every hop must be a public address."""
+    that drips a byte a second is cut off); `public_only`: every hop must be a public address;
+    `public_redirects`: every hop after the first (a configured feed's own address is the user's choice)."""
     import httpx
 
     delay = backoff
@@ -112,12 +235,14 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
             raise IngestError(f"{redact(url)}: the run's fetch budget is spent; skipped (raise fetch_budget).")
         stop_at = time.monotonic() + min(total, budget.left() if budget else total)
         wait = delay
+        target = url
         try:
-            target, hops = url, 0
+            hops = 0
             while True:
-                if public_only:
+                checked = public_only or (public_redirects and hops > 0)
+                if checked:
                     check_public(target)
-                with client.stream("GET", target, headers=headers or {}) as r:
+                with client.stream("GET", target, headers=headers or {}, extensions={_PUBLIC_ONLY: checked}) as r:
                     moved = r.status_code in (301, 302, 303, 307, 308) and "location" in r.headers
                     if moved and hops < MAX_REDIRECTS:
                         nxt = r.headers.get("location", "").strip()
@@ -132,9 +257,9 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
                         raise IngestError(f"{redact(url)}: more than {MAX_REDIRECTS} redirects; skipped.")
                     if r.status_code >= 500 or r.status_code == 429:
                         last = f"HTTP {r.status_code}"
-                        after = r.headers.get("retry-after", "")
-                        if after.isdigit():
-                            wait = max(delay, min(float(after), 60.0))
+                        after = _retry_after(r.headers.get("retry-after", ""))
+                        if after is not None:
+                            wait = max(delay, min(after, RETRY_AFTER_CAP))
                         break
                     declared = r.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > limit:
@@ -150,6 +275,8 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
                     if r.status_code >= 400:
                         raise IngestError(f"{redact(url)}: HTTP {r.status_code}; check the URL.")
                     return r.status_code, dict(r.headers), bytes(body)
+        except _NotPublic as e:  # from check_public, or from the connection (the name answered anew)
+            raise IngestError(_refusal(url, target, e.address)) from None
         except httpx.InvalidURL as e:  # httpx reads a Location header eagerly: "javascript:..." fails there
             raise IngestError(f"{redact(url)}: redirects to a non-web or invalid address ({e}); skipped.") from None
         except httpx.TimeoutException:
@@ -158,12 +285,21 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
             last = f"{type(e).__name__}: {e}".splitlines()[0]
         if attempt < ATTEMPTS:
             if budget is not None and budget.left() < wait:
+                last += f" (a wait of {wait:.0f} s before trying again would overrun the run's fetch budget)"
                 break
             logger.info("%s: %s; retrying in %.1f s", redact(url), last, wait)
             time.sleep(wait)
             delay *= 2
     raise IngestError(f"{redact(url)}: {last} after {attempt} attempt{'s' if attempt > 1 else ''}; "
                       "try again later or drop the source.")
+
+
+def _unexpected(url: str, error: Exception) -> str:
+    """The one-line problem for a URL that failed in a way nobody foresaw (a bug here or in a library)."""
+    logger.debug("%s: unexpected error", redact(url), exc_info=error)
+    first = (str(error).splitlines() or [""])[0].replace(url, redact(url))[:200]
+    return (f"{redact(url)}: left out after an unexpected error ({type(error).__name__}: {first}); "
+            "run with -vv for the traceback, and report it if it recurs.")
 
 
 def _charset(headers: dict) -> str | None:
@@ -173,8 +309,9 @@ def _charset(headers: dict) -> str | None:
 
 
 def fetch_feed(client, url: str, state: State | None, backoff: float = BACKOFF,
-               budget: Budget | None = None) -> list[Article]:
-    """The articles of a feed URL (conditional GET against the stored validators)."""
+               budget: Budget | None = None, allow_private: bool = False) -> list[Article]:
+    """The articles of a feed URL (conditional GET against the stored validators). The URL itself may be
+    private (an intranet feed the user configured), but its redirects must be public unless allow_private."""
     etag, modified, stored = state.feed(url) if state else (None, None, None)
     headers = {}
     if stored is not None:
@@ -182,7 +319,7 @@ def fetch_feed(client, url: str, state: State | None, backoff: float = BACKOFF,
             headers["If-None-Match"] = etag
         if modified:
             headers["If-Modified-Since"] = modified
-    status, got, body = get(client, url, headers, backoff=backoff, budget=budget)
+    status, got, body = get(client, url, headers, backoff=backoff, budget=budget, public_redirects=not allow_private)
     if status == 304:
         if stored is None:
             raise IngestError(f"{redact(url)}: the server says not modified, but no earlier copy is stored; "
@@ -215,8 +352,11 @@ def fill_from_pages(client, articles: list[Article], backoff: float = BACKOFF, a
             page = parse_html(decode(body, redact(a.url), _charset(got)), redact(a.url), url=a.url)[0]
             out.append(replace(a, text=page.text, title=a.title or page.title, truncated=page.truncated,
                                dateline=a.dateline or page.dateline, language=page.language))
-        except IngestError as e:
+        except BriefingError as e:
             logger.warning("%s (kept the title only)", e)
+            out.append(a)
+        except Exception as e:  # one page must not stop the others: a bug becomes that page's problem
+            logger.warning("%s (kept the title only)", _unexpected(a.url, e))
             out.append(a)
     return out
 
@@ -249,9 +389,11 @@ def read_urls(urls: list[str], state: State | None, timeout: float = FETCH_TIMEO
     with _client(timeout) as client:
         for url in urls:
             try:
-                articles += fetch_feed(client, url, state, backoff, budget)
-            except IngestError as e:
+                articles += fetch_feed(client, url, state, backoff, budget, allow_private)
+            except BriefingError as e:
                 problems.append(str(e))
+            except Exception as e:  # one feed must not stop the others: a bug becomes that feed's problem
+                problems.append(_unexpected(url, e))
         articles = fill_from_pages(client, articles, backoff, allow_private, budget)
     return articles, problems
 
