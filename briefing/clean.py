@@ -19,6 +19,8 @@ from __future__ import annotations
 import functools
 import re
 
+from . import sanitize
+
 # Page furniture, matched against a whole line (case-insensitive). Each alternative names a kind of
 # line that is never the story's own text, seen on real pages and feeds.
 BOILERPLATE = re.compile(
@@ -59,7 +61,9 @@ _LISTING = re.compile(
     )""",
     re.X,
 )
-_ENDS_SENTENCE = re.compile(r"""[.!?。！？]["'”’」』)\]]*\s*$|…["'”’]?\s*$""")
+# The one rule for "ends a sentence" (prose lines here; complete vs cut-off articles in textsplit): a full stop,
+# question or exclamation mark (CJK ones included) or an ellipsis, then any closing quotes or brackets.
+_ENDS_SENTENCE = re.compile(r"""[.!?。！？…]["'”’»」』)\]]*\s*$""")
 TRAILER_WORDS = 40  # a trailer this short is always furniture
 TRAILER_SHARE = 0.25  # ... and a longer one only while it is under a quarter of the page
 _URL_LINE = re.compile(r"^\W*(?:https?://|www\.)\S+\W*$", re.I)
@@ -79,9 +83,14 @@ def is_boilerplate(line: str) -> bool:
                 or _CAPTION_CREDIT.search(line))
 
 
+def ends_sentence(text: str) -> bool:
+    """Does the text end as a sentence does (., !, ?, 。, … with optional closing quotes or brackets)?"""
+    return bool(_ENDS_SENTENCE.search(text))
+
+
 def is_sentence_line(line: str) -> bool:
-    """Does the line end as prose does (., !, ? with an optional closing quote)?"""
-    return bool(_ENDS_SENTENCE.search(line.strip()))
+    """Does the line end as prose does?"""
+    return ends_sentence(line.strip())
 
 
 def clean_lines(lines: list[str], page: bool) -> list[str]:
@@ -119,17 +128,8 @@ _BARE_ENTITY = re.compile(r"(?<![&\w])#(\d{2,4});")  # "&#39;" that lost its "&"
 _TAG = re.compile(r"<(?:a|/a|b|/b|i|/i|em|/em|strong|/strong|span|/span|font|/font)\b[^<>]{0,300}>", re.I)
 
 
-# C0/C1 controls (ESC sequences included) and bidirectional overrides: never shown to a reader or a terminal.
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """Text without control characters, terminal escape sequences or bidi overrides."""
-    return _CONTROL.sub("", text) if text else text
-
-
 def _repair(line: str) -> str:
-    line = printable(line)
+    line = sanitize.line(line)
     if "&" in line or "#" in line:  # HTML entities left in text ("AT&amp;T", "&lt;A HREF=...&gt;")
         import html
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import signal
 import sys
@@ -73,6 +74,21 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
+class _FileHandler(logging.FileHandler):
+    """A log file that cannot be written (a full disk, /dev/full) is said once, in one line, and then left alone:
+    logging's default prints a traceback for every record."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        import sys as _sys
+
+        if not getattr(self, "_failed", False):
+            self._failed = True
+            error = _sys.exc_info()[1]
+            _sys.stderr.write(f"briefing: cannot write the log file {self.baseFilename} ({error}); "
+                              "going on without it\n")
+        self.setLevel(logging.CRITICAL + 1)
+
+
 def _setup_logging(verbose: int, quiet: bool, log_file: Path | None = None) -> None:
     level = logging.ERROR if quiet else logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     handler = _StderrHandler()
@@ -82,9 +98,10 @@ def _setup_logging(verbose: int, quiet: bool, log_file: Path | None = None) -> N
     root.handlers[:] = [handler]
     root.setLevel(level)
     if log_file is not None:
+        log_file = log_file.expanduser()
         try:
             log_file.parent.mkdir(parents=True, exist_ok=True)
-            to_file = logging.FileHandler(log_file, encoding="utf-8")
+            to_file = _FileHandler(log_file, encoding="utf-8")
         except OSError as e:
             raise _fail(ConfigError(f"--log-file {log_file} cannot be opened ({e.strerror}); fix the path.")) from None
         to_file.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
@@ -147,9 +164,22 @@ def _parse_day(value: str | None) -> date:
     if value is None:
         return date.today()
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"--date {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-02-05.") from None
+    if not 1900 <= day.year <= 9000:
+        raise ConfigError(f"--date {value!r} is out of range; give a year between 1900 and 9000.")
+    return day
+
+
+def _end_of(day: date) -> datetime:
+    """The moment the day ends, local time."""
+    return datetime.combine(day + timedelta(days=1), datetime.min.time()).astimezone()
+
+
+def _home_str(given: str) -> str:
+    """An input as a shell would have read it: ~ and ~user expanded (typer passes a quoted "~/news" as given)."""
+    return given if "://" in given or given == "-" else os.path.expanduser(given)
 
 
 @app.command()
@@ -180,7 +210,7 @@ def build(
     formats = None if fmt is None else ",".join(FORMAT_ALIASES.get(fmt.value, (fmt.value,)))
     try:
         settings = load_settings(config, model=model, sentences=sentences, out=out, formats=formats)
-        sources = list(inputs or settings.sources)
+        sources = [_home_str(i) for i in inputs] if inputs else list(settings.sources)
         if not sources:
             raise ConfigError("No inputs: give files, folders or feed URLs, or set sources = [...] in the config "
                               "(see 'briefing config show').")
@@ -188,16 +218,14 @@ def build(
             raise ConfigError(f"--wait-timeout {wait_timeout} must be 0 or more seconds.")
         the_day = _parse_day(day)
         # a duration counts back from the end of --date when one is given, else from now
-        end_of_day = (min(datetime.now().astimezone(),
-                          datetime.combine(the_day + timedelta(days=1), datetime.min.time()).astimezone())
-                      if day else None)
+        end_of_day = min(datetime.now().astimezone(), _end_of(the_day)) if day else None
         since_at = parse_since(since, end_of_day) if since else None
         stdin = read_stdin() if "-" in sources else None
         with _engine(engine, ray_address, verbose) as the_engine:
             result = run_build(sources, settings, the_day, None if dry_run else _progress(quiet), stdin, since_at,
                                not no_cache, dry_run=dry_run, wait=wait_timeout if wait else 0, engine=the_engine)
     except BusyError as e:
-        typer.echo(str(e), err=True)
+        logger.warning("%s", e)  # on stderr unless -q, and in --log-file, where a cron user looks
         raise typer.Exit(0) from None
     except BriefingError as e:
         raise _fail(e) from None
@@ -236,6 +264,7 @@ def summarize(
 
     try:
         settings = load_settings(config, model=model, sentences=sentences)
+        file = _home_str(file)
         stdin = read_stdin() if file == "-" else None
         if engine is EngineChoice.ray:
             from . import ray_engine

@@ -21,6 +21,13 @@ PRECISIONS = ("auto", "fp32", "bf16")
 DEFAULT_SECTIONS = ("World", "Politics", "Business", "Technology", "Science", "Health", "Sports", "Culture")
 
 
+# The largest sensible value of each whole-number setting: beyond it a value is a typo, and some (threads,
+# batch_size) would fail deep inside a library instead of here.
+_LIMITS = {"max_sentences": 10_000, "batch_size": 4096, "beams": 32, "headline_words": 200, "summary_words": 2000,
+           "per_section": 100_000, "top_stories": 10_000, "fetch_timeout": 3600, "fetch_budget": 7 * 86400,
+           "max_articles": 100_000_000, "stale_lock": 365 * 86400, "threads": 4096}
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Every setting a run needs, validated once."""
@@ -63,14 +70,14 @@ class Settings:
             object.__setattr__(self, name, types.MappingProxyType(dict(getattr(self, name))))
         if not 1 <= self.sentences <= 10:
             raise ConfigError(f"sentences = {self.sentences} is out of range; use 1 to 10.")
-        for name in ("max_sentences", "batch_size", "beams", "headline_words", "summary_words", "per_section",
-                     "fetch_timeout", "fetch_budget", "max_articles", "stale_lock"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} = {getattr(self, name)} must be a positive number.")
-        if self.threads is not None and self.threads < 1:
-            raise ConfigError(f"threads = {self.threads} must be 1 or more (or unset for every core).")
-        if self.top_stories < 0:
-            raise ConfigError(f"top_stories = {self.top_stories} must be 0 or more.")
+        for name, most in _LIMITS.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            least = 0 if name == "top_stories" else 1
+            if not least <= value <= most:
+                raise ConfigError(f"{name} = {value} is out of range; use {least} to {most:,}"
+                                  + (" (or unset for every core)." if name == "threads" else "."))
         if not self.sections:
             raise ConfigError("sections is empty; list at least one section name, e.g. [\"World\"].")
         for name, phrases in self.section_descriptions.items():
@@ -139,8 +146,12 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         if kind is Path:
             return Path(str(value)).expanduser()
         if kind is tuple:
+            if not isinstance(value, (str, list, tuple)):
+                raise ValueError
             items = value.split(",") if isinstance(value, str) else list(value)
-            items = [str(i).strip() for i in items if str(i).strip()]
+            if not all(isinstance(i, str) for i in items):
+                raise ValueError  # a table or a number in a list of names is a mistake
+            items = [i.strip() for i in items if i.strip()]
             if key == "sources":  # "~/news/" as a shell would read it; URLs as they are
                 items = [i if "://" in i else os.path.expanduser(i) for i in items]
             return tuple(i.lower() for i in items) if key == "formats" else tuple(items)
@@ -153,7 +164,8 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         return value
     except (TypeError, ValueError, OverflowError):
         name = getattr(kind, "__name__", str(kind)).replace("Mapping", "table").replace("tuple", "list")
-        raise ConfigError(f"{key} = {value!r} in {where} is not a valid {name}.") from None
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+        raise ConfigError(f"{key} = {shown} in {where} is not a valid {name}.") from None
 
 
 def default_config_path() -> Path:
@@ -165,10 +177,10 @@ def default_config_path() -> Path:
 def config_path(explicit: Path | None = None) -> Path | None:
     """The config file to read: --config, else $BRIEFING_CONFIG, else the platform's, if it exists."""
     if explicit is not None:
-        return explicit
+        return explicit.expanduser()
     env = os.environ.get("BRIEFING_CONFIG")
     if env:
-        return Path(env)
+        return Path(env).expanduser()
     default = default_config_path()
     return default if default.exists() else None
 
@@ -191,7 +203,14 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
             raise ConfigError(f"Config file {path} cannot be read (permission denied); check its permissions.") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f"Config file {path} is not valid TOML: {e}.") from None
+        except RecursionError:
+            raise ConfigError(f"Config file {path} nests tables or lists too deeply to be a config; "
+                              "a config is a few flat keys.") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"Config file {path} is not a table of settings; see 'briefing config show'.")
         data = data.get("briefing", data)
+        if not isinstance(data, dict):
+            raise ConfigError(f"Config file {path}: [briefing] must be a table of settings.")
         for key, value in data.items():
             key = key.replace("-", "_")
             if key not in _FIELDS:

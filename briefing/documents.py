@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from . import sanitize
+from .urls import safe_id, safe_url
+
 
 @dataclass(frozen=True, slots=True)
 class Article:
@@ -22,6 +25,23 @@ class Article:
     language: str | None = None  # ISO 639-1 ("en", "es", "zh"), None when too short to tell
     # the text's sentences, once the plan stage has split it (segment.with_sentences); None: not yet
     sentences: tuple[Sentence, ...] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Every article passes the sanitising points here, whichever reader made it: text without control
+        characters, one-line fields on one line, an id and a URL with no credentials or tokens, a web
+        address only when it is a valid http(s) one, and the types the fields promise."""
+        set_ = object.__setattr__
+        set_(self, "id", sanitize.line(safe_id(_str(self.id)))[:500] or "article")
+        set_(self, "title", sanitize.line(_str(self.title)) or None if self.title is not None else None)
+        set_(self, "text", sanitize.text(_str(self.text)))
+        set_(self, "source", sanitize.line(_str(self.source)))
+        set_(self, "url", safe_url(self.url) if self.url is not None else None)
+        for name in ("dateline", "category", "language"):
+            value = getattr(self, name)
+            set_(self, name, sanitize.line(value) or None if isinstance(value, str) else None)
+        if not isinstance(self.published, datetime):
+            set_(self, "published", None)
+        set_(self, "truncated", bool(self.truncated))
 
     def with_text(self, text: str) -> Article:
         """The same article with another text (and its sentences to be split again)."""
@@ -64,6 +84,13 @@ class Summary:
     headline_id: int | None = None  # for extractive: the sentence the headline was made from
     headline_from: str = "sentence"  # "title" | "compressed" | "sentence" (or "generated")
     headline_sentence: str | None = None  # the whole sentence behind a compressed headline
+
+    def __post_init__(self) -> None:
+        """A summary's text passes the same sanitising point as an article's (a generative model writes its own)."""
+        object.__setattr__(self, "headline", sanitize.line(_str(self.headline)))
+        object.__setattr__(self, "sentences", tuple(sanitize.line(_str(s)) for s in self.sentences))
+        if self.headline_sentence is not None:
+            object.__setattr__(self, "headline_sentence", sanitize.line(_str(self.headline_sentence)))
 
     def rest(self) -> tuple[str, ...]:
         """The summary sentences a reader has not already read in the headline."""
@@ -126,3 +153,8 @@ class Briefing:
     @property
     def all_stories(self) -> tuple[Story, ...]:
         return self.stories + self.more
+
+
+def _str(value: object) -> str:
+    """A field's value as text (a JSON number as a title is text to a reader)."""
+    return value if isinstance(value, str) else "" if value is None else str(value)

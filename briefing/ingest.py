@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .clean import language, printable, word_count
+from .clean import language, word_count
+from .contain import LeftOut, attempt
 from .documents import Article
 from .encoding import declared_encoding, decode  # noqa: F401  (part of this module's interface)
 from .errors import IngestError, NoInputError
@@ -117,41 +118,56 @@ def _without_standfirst(text: str, title: str | None, description: str | None) -
     return "\n".join(lines)
 
 
-def parse_feed(data: bytes, name: str) -> list[Article]:
+def parse_feed(data: bytes, name: str, ledger: LeftOut | None = None) -> list[Article]:
     import feedparser
 
     feed = feedparser.parse(data)
     if not feed.entries:
         why = f" ({feed.bozo_exception})" if feed.bozo else ""
         raise IngestError(f"{name}: not a readable RSS/Atom feed{why}; check the file or its URL.")
-    source = feed_publisher(feed.feed.get("title"), feed.feed.get("link")) or Path(name).name
+    channel = feed.feed
+    source = feed_publisher(_text_of(channel.get("title")), _text_of(channel.get("link"))) or Path(name).name
     media = media_texts(data)
     out = []
     for n, entry in enumerate(feed.entries, 1):
-        raw = _from_body(html_to_text(entry.get("title", "")) or None, entry_text(entry, media), kind="feed")
-        if raw is None:
-            logger.warning("%s: entry %d has no title and no text; skipped", name, n)
-            continue
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        published = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
-        tags = entry.get("tags") or []
-        out.append(
-            _article(
-                raw,
-                str(entry.get("id") or entry.get("link") or f"{Path(name).stem}-{n}"),
-                source,
-                published=published,
-                url=entry.get("link"),
-                category=(tags[0].get("term") if tags else None),
-            )
-        )
+        article = attempt(ledger, f"{name}: entry {n}", lambda: _entry_article(entry, n, name, source, media))
+        if article is not None:
+            out.append(article)
     if not out:
         why = f" ({feed.bozo_exception})" if feed.bozo else ""
         raise IngestError(f"{name}: not a readable RSS/Atom feed{why}; its entries have no title or text.")
     return out
 
 
-def parse_json(text: str, name: str) -> list[Article]:
+def _entry_article(entry, n: int, name: str, source: str, media: set[str]) -> Article | None:
+    """One feed entry's article (None, with a warning, when it has neither title nor text)."""
+    raw = _from_body(html_to_text(_text_of(entry.get("title"))) or None, entry_text(entry, media), kind="feed")
+    if raw is None:
+        logger.warning("%s: entry %d has no title and no text; skipped", name, n)
+        return None
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    published = _from_struct(stamp)
+    tags = entry.get("tags") or []
+    category = tags[0].get("term") if tags and isinstance(tags[0], dict) else None
+    link = _text_of(entry.get("link")) or None
+    return _article(raw, _text_of(entry.get("id")) or link or f"{Path(name).stem}-{n}", source,
+                    published=published, url=link, category=category)
+
+
+def _text_of(value: object) -> str:
+    """A feed field as text: feedparser gives str, but a hostile feed can make it anything."""
+    return value if isinstance(value, str) else ""
+
+
+def _from_struct(stamp: object) -> datetime | None:
+    """A feedparser time tuple as an aware datetime; None when it is missing or out of range."""
+    try:
+        return datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None  # type: ignore[arg-type]
+    except (OverflowError, ValueError, TypeError, OSError):
+        return None
+
+
+def parse_json(text: str, name: str, ledger: LeftOut | None = None) -> list[Article]:
     """JSONL (one object a line) or a JSON list of {id, title, text, source, published}."""
     stripped = text.lstrip()
     document = None
@@ -178,7 +194,7 @@ def parse_json(text: str, name: str) -> list[Article]:
                 records.append((n, json.loads(line)))
             except json.JSONDecodeError as e:
                 logger.warning("%s: line %d is not valid JSON (%s); skipped", name, n, e.msg)
-    out = _from_records(records, name)
+    out = _from_records(records, name, ledger=ledger)
     if not out:
         raise IngestError(f"{name}: no usable records; each line needs a JSON object with a \"text\" field.")
     return out
@@ -202,30 +218,35 @@ def parse_parquet(data: bytes, name: str) -> list[Article]:
     return out
 
 
-def _from_records(records: list[tuple[int, Any]], name: str, unit: str = "line") -> list[Article]:
+def _from_records(records: list[tuple[int, Any]], name: str, unit: str = "line",
+                  ledger: LeftOut | None = None) -> list[Article]:
     """Articles from JSON-like records ({id, title, text, source, url, published, category}); records without
-    text or title are skipped with a warning."""
+    text or title are skipped with a warning, and a record that fails otherwise is left out (ledger)."""
     out = []
     for n, rec in records:
-        where = f"{name}: {unit} {n}"
-        if not isinstance(rec, dict) or not (_field(rec, "text") or _field(rec, "title")):
-            logger.warning("%s has no \"text\" field; skipped", where)
-            continue
-        raw = _from_body(_field(rec, "title"), _field(rec, "text") or "")
-        if raw is None:
-            logger.warning("%s has no usable text or title; skipped", where)
-            continue
-        out.append(
-            _article(
-                raw,
-                _field(rec, "id") or f"{Path(name).stem}-{n}",
-                _field(rec, "source") or publisher(None, _field(rec, "url")) or Path(name).name,
-                published=_parse_date(_field(rec, "published"), where),
-                url=_field(rec, "url"),
-                category=_field(rec, "category"),
-            )
-        )
+        article = attempt(ledger, f"{name}: {unit} {n}", lambda: _record_article(rec, n, name, unit))
+        if article is not None:
+            out.append(article)
     return out
+
+
+def _record_article(rec: Any, n: int, name: str, unit: str) -> Article | None:
+    where = f"{name}: {unit} {n}"
+    if not isinstance(rec, dict) or not (_field(rec, "text") or _field(rec, "title")):
+        logger.warning("%s has no \"text\" field; skipped", where)
+        return None
+    raw = _from_body(_field(rec, "title"), _field(rec, "text") or "")
+    if raw is None:
+        logger.warning("%s has no usable text or title; skipped", where)
+        return None
+    return _article(
+        raw,
+        _field(rec, "id") or f"{Path(name).stem}-{n}",
+        _field(rec, "source") or publisher(None, _field(rec, "url")) or Path(name).name,
+        published=_parse_date(_field(rec, "published"), where),
+        url=_field(rec, "url"),
+        category=_field(rec, "category"),
+    )
 
 
 def _is_jsonl(text: str) -> bool:
@@ -246,15 +267,14 @@ def _field(rec: dict, key: str) -> str | None:
 
 
 def _article(raw: RawArticle, id: str, source: str, **extra) -> Article:
-    title = printable(raw.title) if raw.title else raw.title
-    source = printable(source).replace("\n", " ")
-    return Article(id=id, title=title, text=raw.text, source=source, dateline=raw.dateline,
+    return Article(id=id, title=raw.title, text=raw.text, source=source, dateline=raw.dateline,
                    truncated=raw.truncated, language=language(f"{raw.title or ''}\n{raw.text}"), **extra)
 
 
 def parse_bytes(data: bytes, name: str, suffix: str = "", declared: str | None = None,
-                url: str | None = None) -> list[Article]:
-    """One input's bytes -> its articles (declared: the charset an HTTP server gave)."""
+                url: str | None = None, ledger: LeftOut | None = None) -> list[Article]:
+    """One input's bytes -> its articles (declared: the charset an HTTP server gave). An entry or line that
+    fails is left out (written to `ledger`, else logged); IngestError when the input as a whole cannot be read."""
     if len(data) > MAX_BYTES:
         raise IngestError(f"{name}: {len(data) // 2**20} MiB is too large (limit {MAX_BYTES // 2**20} MiB); split it.")
     kind = sniff(data, suffix.lower())
@@ -264,10 +284,10 @@ def parse_bytes(data: bytes, name: str, suffix: str = "", declared: str | None =
         return parse_html(decode(data, name, declared), name, url)  # decoded with its declared charset
     if kind == "feed":
         decode(data, name, declared)  # the same checks for empty and binary input
-        return parse_feed(data, name)  # feedparser honours the XML declaration itself
+        return parse_feed(data, name, ledger)  # feedparser honours the XML declaration itself
     text = decode(data, name, declared)
     if kind == "json":
-        return parse_json(text, name)
+        return parse_json(text, name, ledger)
     raws = split_articles(text)
     if not raws:
         raise IngestError(f"{name}: no article text found; give a file with at least one article.")
@@ -299,7 +319,11 @@ def _files(path: Path, problems: list[str] | None = None) -> Iterator[Path]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
             p = Path(folder) / name
-            if name.startswith(".") or not p.is_file():
+            if name.startswith("."):
+                continue
+            if not p.is_file():  # a FIFO would block the read, a device never end, a broken link fail
+                if problems is not None:
+                    problems.append(f"{shown(p)}: not a regular file (a pipe, a device or a broken link); skipped.")
                 continue
             if NOT_NEWS.match(name):
                 logger.info("%s: skipped (a note about the folder, not news)", p)
@@ -327,7 +351,8 @@ def list_sources(inputs: Iterable[str | Path], problems: list[str]) -> list[Sour
     return sources
 
 
-def read_source(name: str, path: Path | None, stdin: bytes | None = None) -> list[Article]:
+def read_source(name: str, path: Path | None, stdin: bytes | None = None,
+                ledger: LeftOut | None = None) -> list[Article]:
     """One file's (or stdin's) articles; IngestError, naming the input, when it cannot be read."""
     try:
         if path is not None and not path.is_file():  # a FIFO blocks, a device never ends
@@ -338,7 +363,7 @@ def read_source(name: str, path: Path | None, stdin: bytes | None = None) -> lis
         data = stdin if path is None else _read_limited(path)
     except OSError as e:
         raise IngestError(f"{name}: cannot be read ({e.strerror}); check its permissions.") from None
-    return parse_bytes(data or b"", name, path.suffix if path else "")
+    return parse_bytes(data or b"", name, path.suffix if path else "", ledger=ledger)
 
 
 def unique_ids(found: Iterable[list[Article]]) -> list[Article]:
@@ -354,15 +379,16 @@ def unique_ids(found: Iterable[list[Article]]) -> list[Article]:
 
 
 def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None) -> tuple[list[Article], list[str]]:
-    """Read every input; return the articles and a one-line reason per input left out."""
+    """Read every input; return the articles and a one-line reason per input (or entry) left out. One input that
+    fails in any way, expected or not, costs only itself (contain.attempt)."""
+    ledger = LeftOut()
     problems: list[str] = []
     found: list[list[Article]] = []
     for name, path in list_sources(inputs, problems):
-        try:
-            found.append(read_source(name, path, stdin))
-        except IngestError as e:
-            problems.append(str(e))
-    return unique_ids(found), problems
+        got = attempt(ledger, name, lambda: read_source(name, path, stdin, ledger))
+        if got is not None:
+            found.append(got)
+    return unique_ids(found), problems + ledger.lines
 
 
 def shown(path: Path | str) -> str:

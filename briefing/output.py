@@ -60,25 +60,80 @@ def write_temp(path: Path, text: str) -> Path:
     return Path(tmp)
 
 
+JOURNAL = ".briefing-pending.json"  # the renames of a set of files in progress: finished by the next run if cut short
+
+
 def write_together(files: dict[Path, str]) -> tuple[Path, ...]:
-    """Write several files so that a kill leaves either the old set or the new one, as far as a file
-    system allows: every temp file is written and synced first, then all are renamed in one quick pass."""
+    """Write several files (in one folder) so that a kill at any moment leaves either the old set or the new one
+    once the next run has started: every temp file is written and synced first, then a journal naming the
+    renames is synced, then the renames are done and the journal removed. A run killed among the renames
+    leaves the journal, and the next run (under the folder's lock) finishes them (`finish_pending`)."""
     temps: dict[Path, Path] = {}
+    folder = next(iter(files)).parent if files else Path(".")
+    switching = False  # once the journal is on disk, the switch is finished, never undone
     try:
         for path, text in files.items():
             temps[path] = write_temp(path, text)
+        if len(temps) > 1:
+            _write_journal(folder, temps)
+            switching = True
         for path, tmp in temps.items():
             os.replace(tmp, path)
-    except OSError as e:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
-        raise OutputError(f"Cannot write {e.filename or next(iter(files))} ({e.strerror}); the earlier files there are "
-                          "unchanged. Free some space or choose another --out.") from None
-    except BaseException:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
+        (folder / JOURNAL).unlink(missing_ok=True)
+    except BaseException as e:
+        if switching:
+            with contextlib.suppress(OSError):  # SIGTERM among the renames: finish them (else the next run does)
+                finish_pending(folder)
+        else:
+            for tmp in temps.values():
+                tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise OutputError(f"Cannot write {e.filename or next(iter(files))} ({e.strerror}); the earlier files "
+                              "there are unchanged. Free some space or choose another --out.") from None
         raise
     return tuple(files)
+
+
+def _write_journal(folder: Path, temps: dict[Path, Path]) -> None:
+    """The renames to come, on disk (synced, then the folder synced) before the first of them is done."""
+    pairs = [[tmp.name, path.name] for path, tmp in temps.items()]
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{TEMP_PREFIX}journal.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(pairs, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, folder / JOURNAL)
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def finish_pending(folder: Path) -> None:
+    """Finish the renames of a run killed among them (its journal is there), so the day's files are all new,
+    never mixed. The caller holds the folder's lock. A journal that is not ours, or not readable, is removed."""
+    journal = folder / JOURNAL
+    if not journal.is_file() or journal.is_symlink():
+        return
+    try:
+        pairs = json.loads(journal.read_text(encoding="utf-8"))
+        renames = [(folder / t, folder / p) for t, p in pairs
+                   if isinstance(t, str) and isinstance(p, str) and t.startswith(TEMP_PREFIX) and "/" not in t + p
+                   and (BRIEF_FILE.match(p) or p in ("index.md", "index.html"))]
+    except (OSError, ValueError, TypeError):
+        renames = []
+    for tmp, path in renames:
+        if tmp.is_file() and not tmp.is_symlink():
+            logger.warning("finishing %s, left half-switched by an interrupted run", path.name)
+            os.replace(tmp, path)
+    journal.unlink(missing_ok=True)
+    _sync_folder(folder)
 
 
 def read_front_matter(path: Path) -> dict:
@@ -106,15 +161,21 @@ def write_index(folder: Path) -> tuple[Path, ...]:
     days: dict[str, dict] = {}
     for p in folder.iterdir():
         if m := BRIEF_FILE.match(p.name):
+            if not p.is_file():  # a folder or a pipe named like a briefing is not one
+                continue
             meta = days.setdefault(m.group(1), {"formats": []})
             meta["formats"].append(m.group(2))
             if m.group(2) == "md":
-                meta.update(read_front_matter(p))
+                stories = read_front_matter(p).get("stories")
             elif m.group(2) == "json" and "stories" not in meta:
                 try:
-                    meta["stories"] = json.loads(p.read_text(encoding="utf-8")).get("stories")
+                    stories = json.loads(p.read_text(encoding="utf-8")).get("stories")
                 except (OSError, ValueError, AttributeError):
-                    pass
+                    stories = None
+            else:
+                stories = None
+            if type(stories) is int and stories >= 0:  # a foreign file's front matter may hold anything
+                meta["stories"] = stories
     entries = sorted(days.items(), reverse=True)
     return write_together({folder / "index.md": index_markdown(entries), folder / "index.html": index_html(entries)})
 
@@ -134,8 +195,10 @@ def locked(out: Path, wait: float = 0, stale_after: float = 7200) -> Iterator[No
 
     try:
         out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ConfigError(f"Output folder {out} is a file, not a folder; fix --out.") from None
     except OSError as e:
-        raise ConfigError(f"Output folder {out} cannot be created ({e.strerror}); fix --out.") from None
+        raise OutputError(f"Output folder {out} cannot be created ({e.strerror}); fix --out or its permissions.") from None
     path = out / LOCK
     if path.is_symlink() or (path.exists() and not path.is_file()):
         raise ConfigError(f"{path} is not a plain file (a link or a folder); remove it and run again.")
@@ -144,11 +207,13 @@ def locked(out: Path, wait: float = 0, stale_after: float = 7200) -> Iterator[No
         lock.acquire(timeout=wait)
     except Timeout:
         _busy(out, wait, stale_after)
-    except OSError as e:
-        raise ConfigError(f"Cannot lock {path} ({e.strerror}); check the output folder.") from None
+    except OSError as e:  # a read-only folder, a full disk: nothing can be written there
+        raise OutputError(f"Cannot lock {path} ({e.strerror}); the briefing cannot be written there: check the "
+                          "output folder's permissions and free space, or choose another --out.") from None
     try:
         with contextlib.suppress(OSError):
             (out / HOLDER).write_text(f"{time.time():.0f} {os.getpid()}\n")
+        finish_pending(out)
         remove_stale_temp_files(out)
         yield
     finally:
@@ -174,5 +239,8 @@ def _busy(out: Path, wait: float, stale_after: float) -> None:
 def remove_stale_temp_files(folder: Path) -> None:
     """Temp files a killed run left behind (the caller holds the lock, so no live run owns one)."""
     for tmp in folder.glob(f"{TEMP_PREFIX}*.tmp"):
+        if tmp.is_symlink() or not tmp.is_file():  # a folder (or link) of that name is not our temp file
+            continue
         logger.info("removing %s, left by an interrupted run", tmp)
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink()

@@ -36,6 +36,7 @@ from .cluster import (
     readable,
 )
 from .compose import best_article, compose
+from .contain import LeftOut, attempt
 from .config import Settings
 from .documents import Article, Briefing, Story, Summary
 from .errors import ConfigError, IngestError, NoInputError
@@ -68,6 +69,7 @@ class Run:
     summarizer: Summarizer | None = None
     encoder: Encoder | None = None
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    left_out: LeftOut = field(default_factory=LeftOut, compare=False)  # inputs, entries, articles, stories left out
 
     def get_summarizer(self) -> Summarizer:
         return self.summarizer or get_summarizer(self.settings)
@@ -241,7 +243,8 @@ class LocalEngine:
 
     def split(self, run: Run, articles: list[Article]) -> list[Article]:
         known = run.cache.splits([a.text for a in articles]) if run.cache else {}
-        articles = with_sentences(articles, known, meanwhile=None if run.dry_run else run.warm_up)
+        articles = split_contained(run, articles, lambda batch: with_sentences(
+            batch, known, meanwhile=None if run.dry_run else run.warm_up))
         if run.cache and not run.dry_run:
             run.cache.put_splits({a.text: a.sentences or () for a in articles if a.text not in known})
         return articles
@@ -251,6 +254,26 @@ class LocalEngine:
 
     def summarizer(self, run: Run) -> Summarizer:
         return run.get_summarizer()
+
+
+def split_contained(run: Run, articles: list[Article], split: Callable[[list[Article]], list[Article]]) -> list[Article]:
+    """split(articles); when it fails, each article alone, so the one whose text breaks the splitter is left out
+    (run.left_out) and the others keep their sentences."""
+    try:
+        return split(articles)
+    except Exception:  # noqa: BLE001 - find the article at fault below
+        logger.debug("splitting the batch failed; splitting article by article", exc_info=True)
+    out = []
+    for a in articles:
+        got = attempt(run.left_out, _named(a), lambda: split([a]))
+        if got:
+            out += got
+    return out
+
+
+def _named(article: Article) -> str:
+    """An article as a message names it: its source and title (or id)."""
+    return f"{article.source or 'article'}: {article.title or article.id}"[:160]
 
 
 # -- encode and group ------------------------------------------------------------------------------
@@ -264,6 +287,26 @@ def encode(run: Run, articles: Sequence[Article], encoder: Any) -> list[np.ndarr
     vecs = encoder.encode([t for ts in texts for t in ts], max_length=SENTENCE_TOKENS)
     cuts = np.cumsum([len(ts) for ts in texts])[:-1]
     return np.split(vecs, cuts)
+
+
+def encode_contained(run: Run, engine: Engine, articles: Sequence[Article],
+                     encoder: Any) -> tuple[list[Article], list[np.ndarray]]:
+    """(articles, their vector blocks): all of them in one pass, or, when that fails, article by article, the
+    ones the encoder fails on left out (run.left_out)."""
+    try:
+        return list(articles), engine.vectors(run, articles, encoder)
+    except Exception:  # noqa: BLE001 - find the article at fault below
+        if encoder is None:
+            raise
+        logger.debug("encoding the day failed; encoding article by article", exc_info=True)
+    kept: list[Article] = []
+    blocks: list[np.ndarray] = []
+    for a in articles:
+        got = attempt(run.left_out, _named(a), lambda: encode(run, [a], encoder))
+        if got:
+            kept.append(a)
+            blocks += got
+    return kept, blocks
 
 
 def group(run: Run, articles: Sequence[Article], blocks: Sequence[np.ndarray],
@@ -330,10 +373,30 @@ def _unit(v: np.ndarray) -> np.ndarray:
 # -- summarize -------------------------------------------------------------------------------------
 
 def summarize_articles(articles: Sequence[Article], settings: Settings, progress: ProgressFn | None = None,
-                       summarizer: Summarizer | None = None) -> tuple[list[Summary], str]:
-    """Summaries for the articles with the configured model (or the one given), and that model's name."""
+                       summarizer: Summarizer | None = None,
+                       ledger: LeftOut | None = None) -> tuple[list[Summary | None], str]:
+    """Summaries for the articles with the configured model (or the one given), and that model's name; an
+    article the model fails on gets None and a line in `ledger` (else a warning)."""
     summarizer = summarizer or get_summarizer(settings)
-    return summarizer.summarize(with_sentences(articles), settings.sentences, progress), summarizer.name
+    return summarize_contained(summarizer, with_sentences(articles), settings.sentences, ledger, progress), summarizer.name
+
+
+def summarize_contained(summarizer: Summarizer, articles: Sequence[Article], n_sentences: int,
+                        ledger: LeftOut | None = None, progress: ProgressFn | None = None) -> list[Summary | None]:
+    """One summary per article, made in one call; when that call fails, article by article, so only the article
+    the model fails on is left out (None, with its line in `ledger`)."""
+    try:
+        made = summarizer.summarize(articles, n_sentences, progress)
+        if len(made) != len(articles):
+            raise RuntimeError(f"{summarizer.name} returned {len(made)} summaries for {len(articles)} articles")
+        return list(made)
+    except Exception:  # noqa: BLE001 - find the article at fault below
+        logger.debug("summarizing the batch failed; summarizing article by article", exc_info=True)
+    out: list[Summary | None] = []
+    for a in articles:
+        got = attempt(ledger, _named(a), lambda: summarizer.summarize([a], n_sentences))
+        out.append(got[0] if got else None)
+    return out
 
 
 def summary_key(settings: Settings, summarizer: Summarizer) -> str:
@@ -344,6 +407,7 @@ def summary_key(settings: Settings, summarizer: Summarizer) -> str:
 def summarize(run: Run, stories: Sequence[Sequence[Article]]) -> tuple[list[Summary | None], str, int]:
     """One summary per story (its reports, best first), from the cache where present, else from the model;
     (summaries, model, cached count). A multi-source backend reads all of a story's reports, others its best.
+    A story the model fails on gets None (its line is in run.left_out).
 
     The model is not even loaded when every summary is cached; in a dry run it is never used.
     """
@@ -358,12 +422,12 @@ def summarize(run: Run, stories: Sequence[Sequence[Article]]) -> tuple[list[Summ
         batch = with_sentences([articles[i] for i in todo])
         if run.progress is not None:
             with run.progress(len(batch)) as advance:
-                made = summarizer.summarize(batch, run.settings.sentences, advance)
+                made = summarize_contained(summarizer, batch, run.settings.sentences, run.left_out, advance)
         else:
-            made = summarizer.summarize(batch, run.settings.sentences)
-        for i, summary in zip(todo, made):
+            made = summarize_contained(summarizer, batch, run.settings.sentences, run.left_out)
+        for i, summary in zip(todo, made, strict=True):
             found[i] = summary
-            if run.cache:
+            if run.cache and summary is not None:
                 run.cache.put(articles[i], summarizer.name, key, summary)
     return found, summarizer.name, len(articles) - len(todo)
 
@@ -387,21 +451,29 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress:
     """Write OUT/DAY.{md,html,...} and the index from the inputs, holding the output folder's lock for the
     whole run (BusyError when another run holds it). A dry run takes no lock and writes nothing.
 
-    `engine` runs the per-article work (default: this process); the rest is the same for every engine."""
+    `engine` runs the per-article work (default: this process); the rest is the same for every engine.
+    An input, entry, article or story that fails is left out (run.left_out) and the rest is built."""
     engine = engine or LocalEngine()
     lock = contextlib.nullcontext() if dry_run else locked(settings.out, wait, settings.stale_lock)
     with lock, open_run(settings, use_cache, dry_run, progress, summarizer) as run:
         with run.stage("plan"):
             the_plan = plan(run, inputs, stdin, since, engine)
+        run.left_out.extend(the_plan.problems)
         articles = the_plan.articles
         encoder = run.get_encoder()
         key = grouping_key(run, articles, encoder)
-        known = run.cache.groups(key) if run.cache else None
+        known = run.cache.groups(key, len(articles)) if run.cache else None
         if known is not None:
             groups, sections = known
         else:
             with run.stage("encode"):
-                blocks = engine.vectors(run, articles, encoder)
+                kept, blocks = encode_contained(run, engine, articles, encoder)
+            if len(kept) < len(articles):
+                if not kept:
+                    raise NoInputError(f"No usable articles: the encoder failed on all {len(articles)}; see the "
+                                       "warnings above.")
+                articles = tuple(kept)
+                key = grouping_key(run, articles, encoder)
             with run.stage("group"):
                 groups, sections = group(run, articles, blocks, encoder)
             if run.cache and not dry_run:
@@ -411,17 +483,29 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress:
             summaries, model, cached = summarize(replace(run, summarizer=engine.summarizer(run)),
                                                  [[articles[i] for i in g] for g in groups])
         paths = tuple(settings.out / f"{day.isoformat()}.{fmt}" for fmt in settings.formats)
-        problems = the_plan.problems
         if dry_run:
+            problems = tuple(run.left_out)
             empty = Briefing(day, (), model, articles=len(articles), skipped=problems)
             return BuildResult(empty, paths, problems, cached, len(groups) - cached, tuple(run.timings.items()))
         with run.stage("compose"):
-            done = [s for s in summaries if s is not None]  # every story has one unless this is a dry run
-            stories = [Story(tuple(articles[i] for i in g), s, sec) for g, s, sec in zip(groups, done, sections)]
-            briefing = compose(day, stories, [min(g) for g in groups], model, sections=settings.sections,
+            made = [(Story(tuple(articles[i] for i in g), s, sec), min(g))
+                    for g, s, sec in zip(groups, summaries, sections, strict=True) if s is not None]
+            ok = renderable(run.left_out, [st for st, _ in made])
+            stories, positions = [made[i][0] for i in ok], [made[i][1] for i in ok]
+            problems = tuple(run.left_out)
+            briefing = compose(day, stories, positions, model, sections=settings.sections,
                                top=settings.top_stories, per_section=settings.per_section, articles=len(articles),
                                skipped=problems)
         with run.stage("publish"):
             paths = publish(briefing, settings)
         logger.info("stage seconds: %s", ", ".join(f"{k} {v:.1f}" for k, v in run.timings.items()))
         return BuildResult(briefing, paths, problems, cached, len(groups) - cached, tuple(run.timings.items()))
+
+
+def renderable(ledger: LeftOut, stories: Sequence[Story]) -> list[int]:
+    """The indices of the stories every format can render; one that fails to render is left out (ledger), not
+    the briefing."""
+    from .render import check_story
+
+    return [i for i, st in enumerate(stories)
+            if attempt(ledger, f"story {_named(st.lead)}", lambda: check_story(st)) is not None]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+
+from .urls import hostname
 
 _FEED_WORDS = re.compile(r"\b(?:rss|atom|feeds?|channel|xml|mrss(?:-\w+)?|podcasts?)\b", re.I)
 _SEPARATORS = re.compile(r"\s+(?:>|»|\||-|–|—|::|:|//|/)\s+|\s*>\s*")
@@ -12,9 +13,12 @@ _BAD_NAME = re.compile(r"copyright|©|^\W*$|_|^https?://|^www\.|\.(?:html?|php|a
 
 def domain(url: str | None) -> str | None:
     """'https://www.hawaiinewsnow.com/2019/x' -> 'hawaiinewsnow.com'."""
-    if not url or not re.match(r"^https?://", url, re.I):
-        return None
-    host = (urlsplit(url).hostname or "").lower()
+    host = hostname(url) or ""
+    if "xn--" in host:  # a reader reads the name, not its IDNA form
+        try:
+            host = host.encode("ascii").decode("idna")
+        except UnicodeError:
+            pass
     host = re.sub(r"^(?:www\d*|m|amp|mobile|edition|rss|feeds?)\.", "", host)
     return host or None
 

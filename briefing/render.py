@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 
 from .documents import Article, Briefing, Story, Summary
+from .urls import safe_url
 
 # What Python-Markdown unescapes (its ESCAPED_CHARS): escaping anything else ("|", "~") would leave a
 # visible backslash in the HTML. "<" and ">" become entities instead (no raw HTML from article text).
@@ -42,23 +43,8 @@ def md_escape(text: str) -> str:
 
 
 def _safe_url(url: str | None) -> str | None:
-    """An http(s) address re-serialised so that Markdown and HTML read it as one link: parsed, then every
-    character Markdown or HTML would treat as syntax ( ) [ ] < > " ' ` space \\ percent-encoded."""
-    from urllib.parse import quote, urlsplit, urlunsplit
-
-    if not url or not isinstance(url, str):
-        return None
-    try:
-        parts = urlsplit(url.strip())
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            return None
-        host = parts.hostname.encode("idna").decode("ascii") if not parts.hostname.isascii() else parts.hostname
-        netloc = host + (f":{parts.port}" if parts.port else "")  # user:password@ never published
-    except (ValueError, UnicodeError):
-        return None
-    keep = "/:@!$&*+,;=%~.-_?#"
-    return urlunsplit((parts.scheme.lower(), netloc, quote(parts.path, safe=keep), quote(parts.query, safe=keep),
-                       quote(parts.fragment, safe=keep)))
+    """An http(s) address re-serialised so that Markdown and HTML read it as one link (urls.safe_url)."""
+    return safe_url(url)
 
 
 def _source_ref(article: Article) -> str:
@@ -228,6 +214,15 @@ def story_record(story: Story) -> dict:
         "summarized_from": story.lead.id,
         "sources": [_article_record(a) for a in story.articles],
     }
+
+
+def check_story(story: Story) -> bool:
+    """Render one story in every form a briefing shows it (bullet, one-line entry, JSON record): raises what
+    rendering it would raise, so the pipeline can leave out that story rather than lose the briefing."""
+    bullet(story.lead, story.summary, story_sources(story))
+    more_line(story)
+    json.dumps(story_record(story), ensure_ascii=False)
+    return True
 
 
 def to_json(briefing: Briefing) -> str:

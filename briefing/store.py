@@ -149,9 +149,12 @@ class SummaryCache:
                 raise ConfigError(f"The cache {self.path} cannot be read ({e}).") from None
             return
         self.db = _connect(self.path, "cache")
-        with self.db:  # forget what no run has used for KEEP_DAYS
-            for table in ("summaries", "vectors", "splits", "groups"):
-                self.db.execute(f"DELETE FROM {table} WHERE used < ?", (self.now - KEEP_DAYS * 86400,))
+        try:
+            with self.db:  # forget what no run has used for KEEP_DAYS
+                for table in ("summaries", "vectors", "splits", "groups"):
+                    self.db.execute(f"DELETE FROM {table} WHERE used < ?", (self.now - KEEP_DAYS * 86400,))
+        except sqlite3.Error as e:  # another process is writing it: the clean-up can wait for another run
+            logger.info("%s: old entries not dropped this run (%s)", self.path, e)
 
     def _key(self, article: Article, model: str, settings_key: str) -> str:
         return hashlib.sha256(f"{content_key(article)}|{model}|{settings_key}".encode()).hexdigest()
@@ -165,28 +168,20 @@ class SummaryCache:
         keys = [self._key(a, model, settings_key) for a in articles]
         found = self._get_many(keys) or {}
         out: list[Summary | None] = []
-        for article, key in zip(articles, keys):
-            if key not in found:
-                out.append(None)
-                continue
-            data = json.loads(found[key])
-            data.update(article_id=article.id, sentences=tuple(data["sentences"]),
-                        sentence_ids=tuple(data["sentence_ids"]))
-            out.append(Summary(**data))
+        for article, key in zip(articles, keys, strict=True):
+            out.append(_summary(found[key], article) if key in found else None)
         self.hits += sum(s is not None for s in out)
         self.misses += sum(s is None for s in out)
         return out
 
     @_tolerant(None)
-    def groups(self, key: str) -> tuple[list[list[int]], list[str]] | None:
-        """A grouping made by an earlier run over exactly these articles with these settings."""
+    def groups(self, key: str, n_articles: int) -> tuple[list[list[int]], list[str]] | None:
+        """A grouping made by an earlier run over exactly these articles with these settings: a partition of
+        range(n_articles) with one section per group; anything else stored there is a miss."""
         if "groups" not in self.tables:
             return None
         found = self._lookup("groups", "result", [key])
-        if key not in found:
-            return None
-        data = json.loads(found[key])
-        return [list(g) for g in data["groups"]], list(data["sections"])
+        return _grouping(found[key], n_articles) if key in found else None
 
     @_tolerant(None)
     def put_groups(self, key: str, groups: list[list[int]], sections: list[str]) -> None:
@@ -232,7 +227,12 @@ class SummaryCache:
         """Sentence splits made by earlier runs, for those of these texts that have one."""
         keys = {_split_key(t): t for t in texts}
         found = self._lookup("splits", "sentences", list(keys))
-        return {keys[k]: tuple(Sentence(*row) for row in json.loads(data)) for k, data in found.items()}
+        out = {}
+        for k, data in found.items():
+            split = _split(data, keys[k])
+            if split is not None:
+                out[keys[k]] = split
+        return out
 
     @_tolerant(None)
     def put_splits(self, splits: dict[str, tuple[Sentence, ...]]) -> None:
@@ -263,12 +263,20 @@ class CachedEncoder:
         tag = f"{self.encoder.identity}|{max_length}|"
         return [hashlib.sha256((tag + t).encode("utf-8")).hexdigest() for t in texts]
 
+    def _found(self, keys: list[str]) -> dict[str, bytes]:
+        """The stored vectors of these keys that have the encoder's length (another length is a miss)."""
+        found = self.cache.vectors(list(dict.fromkeys(keys)))
+        width = getattr(self.encoder, "width", None)
+        size = 4 * width if isinstance(width, int) else None
+        return {k: v for k, v in found.items()
+                if isinstance(v, bytes) and v and len(v) % 4 == 0 and (size is None or len(v) == size)}
+
     def cached(self, texts, max_length: int | None = None) -> list:
         """Each text's stored vector, or None (nothing is encoded)."""
         import numpy as np
 
         keys = self._keys(texts, max_length)
-        found = self.cache.vectors(list(dict.fromkeys(keys)))
+        found = self._found(keys)
         return [np.frombuffer(found[k], dtype=np.float32) if k in found else None for k in keys]
 
     def remember(self, texts, vectors, max_length: int | None = None) -> None:
@@ -282,14 +290,70 @@ class CachedEncoder:
         import numpy as np
 
         keys = self._keys(texts, max_length)
-        found = self.cache.vectors(list(dict.fromkeys(keys)))
+        found = self._found(keys)
+        if len({len(v) for v in found.values()}) > 1:  # stored vectors of several lengths: trust none of them
+            found = {}
         missing = sorted({i for i, k in enumerate(keys) if k not in found}, key=lambda i: keys[i])
         if missing:
             fresh = self.encoder.encode([texts[i] for i in missing], max_length)
-            new = {keys[i]: v.astype(np.float32).tobytes() for i, v in zip(missing, fresh)}
+            new = {keys[i]: v.astype(np.float32).tobytes() for i, v in zip(missing, fresh, strict=True)}
+            if found and len(next(iter(found.values()))) != fresh.shape[1] * 4:
+                return self._encode_all(texts, keys, max_length)
             self.cache.put_vectors(list(new.items()))
             found.update(new)
         return np.stack([np.frombuffer(found[k], dtype=np.float32) for k in keys]) if keys else np.zeros((0, 1), np.float32)
+
+
+    def _encode_all(self, texts, keys: list[str], max_length: int | None):
+        """Every text encoded afresh and stored (the stored vectors had another length than the model's)."""
+        import numpy as np
+
+        fresh = self.encoder.encode(list(texts), max_length).astype(np.float32)
+        self.cache.put_vectors(list({k: v.tobytes() for k, v in zip(keys, fresh, strict=True)}.items()))
+        return fresh
+
+
+def _summary(stored: Any, article: Article) -> Summary | None:
+    """A stored summary, or None when what is stored is not one (edited, damaged, another shape)."""
+    try:
+        data = json.loads(stored)
+        data.update(article_id=article.id, sentences=tuple(data["sentences"]),
+                    sentence_ids=tuple(data["sentence_ids"]))
+        summary = Summary(**data)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    ok = (isinstance(summary.headline, str) and all(isinstance(s, str) for s in summary.sentences)
+          and all(isinstance(i, int) for i in summary.sentence_ids))
+    return summary if ok else None
+
+
+def _grouping(stored: Any, n: int) -> tuple[list[list[int]], list[str]] | None:
+    """A stored grouping when it is one for n articles (a partition of range(n), a section name per group)."""
+    try:
+        data = json.loads(stored)
+        groups, sections = data["groups"], data["sections"]
+        ok = (isinstance(groups, list) and isinstance(sections, list) and len(groups) == len(sections)
+              and all(isinstance(g, list) and g for g in groups) and all(isinstance(s, str) for s in sections))
+        flat = [i for g in groups for i in g] if ok else []
+        if not ok or sorted(flat) != list(range(n)) or not all(type(i) is int for i in flat):
+            return None
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return [list(g) for g in groups], list(sections)
+
+
+def _split(stored: Any, text: str) -> tuple[Sentence, ...] | None:
+    """A stored sentence split of `text`, when it is one (each sentence the text between its offsets)."""
+    try:
+        rows = json.loads(stored)
+        out = tuple(Sentence(*row) for row in rows)
+    except (ValueError, TypeError):
+        return None
+    for s in out:
+        if not (type(s.index) is int and type(s.start) is int and type(s.end) is int and type(s.paragraph) is int
+                and 0 <= s.start <= s.end <= len(text) and text[s.start:s.end] == s.text):
+            return None
+    return out
 
 
 class State:
@@ -302,7 +366,10 @@ class State:
     @_tolerant(lambda: (None, None, None))
     def feed(self, url: str) -> tuple[str | None, str | None, bytes | None]:
         row = self.db.execute("SELECT etag, last_modified, body FROM feeds WHERE url = ?", (url,)).fetchone()
-        return (row[0], row[1], row[2]) if row else (None, None, None)
+        if not row or not isinstance(row[2], bytes):  # no stored copy, or not one: fetched afresh
+            return None, None, None
+        etag, modified = (v if isinstance(v, str) and v.isprintable() else None for v in row[:2])
+        return etag, modified, row[2]
 
     @_tolerant(None)
     def save_feed(self, url: str, etag: str | None, last_modified: str | None, body: bytes) -> None:
@@ -319,7 +386,10 @@ class State:
             for a in articles:
                 keys = [f"h:{content_key(a)}"] + ([f"u:{a.url}"] if a.url else [])
                 found = [r[0] for k in keys for r in self.db.execute("SELECT first_seen FROM seen WHERE key = ?", (k,))]
-                first = min(found) if found else now
+                good = [t for t in found if isinstance(t, (int, float)) and 0 <= t <= now + 86400]
+                first = min(good) if good else now
+                if len(good) < len(found):  # a value that is not a time: replaced, as a miss
+                    self.db.executemany("DELETE FROM seen WHERE key = ?", [(k,) for k in keys])
                 self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", [(k, first) for k in keys])
                 out[a.id] = datetime.fromtimestamp(first, UTC)
         return out

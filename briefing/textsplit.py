@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .clean import ends_sentence
+
 # "ROME –", "FORT PIERCE, Fla. –", "Muscat, Oman –", "WASHINGTON (Reuters) -", "(CNN) --"
 _WORD = r"[A-Z][\w.'’&-]*"
 _DATELINE = re.compile(
@@ -19,7 +21,6 @@ _NOT_PLACES = frozenset({"UPDATE", "UPDATED", "BREAKING", "BREAKING NEWS", "EXCL
                          "ANALYSIS", "OPINION", "COMMENT", "EDITOR'S NOTE", "NOTE", "CORRECTION", "REVIEW", "PHOTOS"})
 _SEPARATOR = re.compile(r"^\s*(?:-{3,}|\*{3,}|={3,}|_{3,}|\f)\s*$", re.M)
 _HEADING = re.compile(r"^(#{1,2})\s+(\S.*?)\s*#*\s*$")
-_ENDS_SENTENCE = tuple(".!?\"'”’)»…")
 _MAX_TITLE_WORDS = 20
 
 
@@ -78,8 +79,8 @@ def is_truncated(text: str, kind: str = "text") -> bool:
     if kind == "page":
         return bool(_EXCERPT.search(last))
     if kind == "feed":
-        return bool(_ELLIPSIS.search(last)) or (len(last.split()) >= 15 and not last.endswith(_ENDS_SENTENCE))
-    return not text.endswith(_ENDS_SENTENCE)
+        return bool(_ELLIPSIS.search(last)) or (len(last.split()) >= 15 and not ends_sentence(last))
+    return not ends_sentence(text)
 
 
 def _clean_lines(block: str) -> list[str]:

@@ -125,7 +125,7 @@ def test_a_dry_run_on_a_cache_from_before_the_grouping_table_warns_nothing(tmp_p
                      "CREATE TABLE splits (key TEXT PRIMARY KEY, sentences TEXT NOT NULL, used REAL NOT NULL);")
     db.close()
     cache = SummaryCache(tmp_path, read_only=True)
-    assert cache.groups("any") is None
+    assert cache.groups("any", 3) is None
     assert "failed" not in caplog.text
     cache.close()
 

@@ -52,7 +52,8 @@ def test_sniffs_kind_without_suffix():
     [
         (b"", "empty"),
         (b"  \n\n ", "empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "a PNG image, not text"),
+        (bytes(range(256)) * 4, "binary file"),
         (b"<?xml version='1.0'?><rss><channel><item><title>x</ti", "not a readable RSS/Atom feed"),
         (b"<html><body><nav>Home</nav></body></html>", "no article text found in this HTML page"),
         (b'{"no_text": 1}\n', "no usable records"),

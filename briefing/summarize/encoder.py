@@ -125,6 +125,18 @@ class Encoder:
         self.load()
         return int(self._model.hidden_size)
 
+    @functools.cached_property
+    def width(self) -> int | None:
+        """The vectors' length as the model's config.json states it, read without loading the model (the cache
+        checks stored vectors against it); None when the config does not say."""
+        import json
+
+        try:
+            size = json.loads((self.path / "config.json").read_text("utf-8")).get("hidden_size")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return size if isinstance(size, int) and size > 0 else None
+
     def _encode(self, texts: Sequence[str], max_length: int) -> np.ndarray:
         """Tokenized first, then batched by token count: every row of a batch is computed at the batch's
         width, so texts of unequal length waste work on padding (sorted by characters, 28% of the

@@ -1,0 +1,93 @@
+"""Fault containment: one bad item (an input, a feed entry, a JSON line, an article, a story) is left out with
+one warning naming it, never the run.
+
+Every stage that handles items one by one runs each through `attempt`. A BriefingError keeps its own
+message (it already names the input and the fix); any other exception is a bug met on that item: it
+becomes one line ("left out after an unexpected error (ValueError: ...)") with the traceback logged at
+debug level (-vv). The lines are collected in a `LeftOut` ledger that the run owns and passes down; the
+build reports them on stderr, in the closing line and in the briefing's `skipped`, and exits 5. Only an
+exception outside any item (our own bug in a whole-day step) ends a run with exit 1.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from . import sanitize
+from .errors import BriefingError
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def describe(item: str, error: BaseException) -> str:
+    """The one line for an item left out because of `error`; the traceback goes to the debug log."""
+    if isinstance(error, BriefingError):
+        return sanitize.line(str(error))
+    first = sanitize.line(str(error).strip().split("\n", 1)[0])[:200]
+    logger.debug("%s: traceback of the unexpected error", item, exc_info=error)
+    what = f"{type(error).__name__}: {first}" if first else type(error).__name__
+    return (f"{sanitize.line(item)}: left out after an unexpected error ({what}); the rest goes on "
+            "(run with -vv for the traceback, and please report it).")
+
+
+@dataclass
+class LeftOut:
+    """A run's ledger of what was left out, one line each, in the order met."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+
+    def extend(self, lines: Iterable[str]) -> None:
+        self.lines.extend(lines)
+
+    def error(self, item: str, error: BaseException) -> None:
+        self.add(describe(item, error))
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.lines)
+
+
+_FAILED = object()
+
+
+def attempt(ledger: LeftOut | None, item: str, fn: Callable[[], T]) -> T | None:
+    """fn()'s result, or None when it raised: the failure is written to the ledger (or logged as a warning
+    when there is none) and the caller goes on with the next item. KeyboardInterrupt and SystemExit (SIGTERM)
+    are not items' faults: they pass."""
+    try:
+        return fn()
+    except Exception as e:  # noqa: BLE001 - this is the containment boundary
+        line = describe(item, e)
+        if ledger is None:
+            logger.warning("%s", line)
+        else:
+            ledger.add(line)
+        return None
+
+
+def each(ledger: LeftOut | None, items: Iterable[T], name: Callable[[T], str], fn: Callable[[T], R]) -> list[R]:
+    """fn(item) for every item, each contained: the results of those that did not fail, in order."""
+    out: list[R] = []
+    for item in items:
+        result: object = _FAILED
+        try:
+            result = fn(item)
+        except Exception as e:  # noqa: BLE001 - the containment boundary
+            line = describe(name(item), e)
+            if ledger is None:
+                logger.warning("%s", line)
+            else:
+                ledger.add(line)
+        if result is not _FAILED:
+            out.append(result)  # type: ignore[arg-type]
+    return out
