@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from briefing.batching import MicroBatcher, ShuttingDown  # noqa: E402
 from briefing.cli import app  # noqa: E402
 from briefing.config import Settings  # noqa: E402
-from briefing.serve import create_app  # noqa: E402
+from briefing.serve import ServeLimits, create_app  # noqa: E402
 from conftest import FIXTURES, EchoSummarizer, deleted_from  # noqa: E402
 
 ARTICLE = ("The city council approved a new budget on Tuesday after a six-hour debate. "
@@ -95,7 +96,8 @@ def test_body_that_is_not_json_is_422(client):
 
 def test_request_over_the_limit_is_413_declared_or_streamed():
     settings = Settings(out=Path("out"))
-    with TestClient(create_app(settings, summarizer=EchoSummarizer(), max_request_bytes=4096, warm=False)) as c:
+    with TestClient(create_app(settings, summarizer=EchoSummarizer(), limits=ServeLimits(max_request_bytes=4096),
+                               warm=False)) as c:
         big = json.dumps({"text": "word " * 2000})
         r = c.post("/summarize", content=big, headers={"content-type": "application/json"})
         assert r.status_code == 413 and "over 4 KiB" in r.json()["detail"] and "--max-bytes" in r.json()["detail"]
@@ -141,7 +143,7 @@ def test_url_is_fetched_when_private_addresses_are_allowed():
 
 def test_concurrent_requests_share_one_model_call():
     fake = EchoSummarizer()
-    with TestClient(create_app(Settings(out=Path("out")), summarizer=fake, max_wait=0.5, warm=False)) as c:
+    with TestClient(create_app(Settings(out=Path("out")), summarizer=fake, limits=ServeLimits(max_wait=0.5), warm=False)) as c:
         answers: list = [None] * 8
 
         def post(i):
@@ -196,7 +198,7 @@ def test_briefs_folder_is_served_and_nothing_outside_it(tmp_path):
     (out / "2026-02-05.html").write_text("<p>the brief</p>", encoding="utf-8")
     (out / "2026-02-05.md").write_text("# the brief\n", encoding="utf-8")
     (out / "index.html").write_text("<p>index</p>", encoding="utf-8")
-    (tmp_path / "secret.html").write_text("secret", encoding="utf-8")
+    (tmp_path / "secret.html").write_text("SECRET-CONTENT", encoding="utf-8")
     with TestClient(create_app(Settings(out=out), summarizer=EchoSummarizer(), warm=False)) as c:
         assert c.get("/briefs/").text == "<p>index</p>"
         assert c.get("/briefs/2026-02-05").text == "<p>the brief</p>"
@@ -206,8 +208,12 @@ def test_briefs_folder_is_served_and_nothing_outside_it(tmp_path):
         assert gone.status_code == 404 and "briefing build" in gone.json()["detail"]
         for bad in ("/briefs/..%2Fsecret.html", "/briefs/../secret.html", "/briefs/secret.html", "/briefs/.%2e/x"):
             r = c.get(bad)
-            assert r.status_code == 404 and "secret" != r.text
-        assert "2026" in c.get("/").text or "No briefing" in c.get("/").text
+            assert r.status_code == 404 and "SECRET-CONTENT" not in r.text
+        today = date.today().isoformat()
+        assert f"No briefing for {today} yet" in c.get("/").text and f"/briefs/{today}.html" not in c.get("/").text
+        (out / f"{today}.html").write_text("<p>today</p>", encoding="utf-8")
+        page = c.get("/").text
+        assert f'<a href="/briefs/{today}.html">Today\'s briefing ({today})</a>' in page and "No briefing" not in page
         assert c.get("/healthz").json()["status"] == "ok"
         schema = c.get("/openapi.json").json()
         assert "/summarize" in schema["paths"]
@@ -242,7 +248,9 @@ def test_server_process_answers_then_stops_cleanly_on_sigterm(tmp_path):
     finally:
         proc.kill()
     assert proc.returncode == 0, err
-    assert "serving on http://127.0.0.1:" in err and "shut down after 1 requests" in err
+    # the address at INFO (-v shows it once), not as a warning
+    assert f"INFO: serving on http://127.0.0.1:{port}/" in err and "WARNING: serving on" not in err
+    assert err.count("serving on") == 1 and "shut down after 1 requests" in err
 
 
 def test_port_in_use_is_a_one_line_error(tmp_path):
