@@ -37,14 +37,19 @@ def describe(item: str, error: BaseException) -> str:
 
 @dataclass
 class LeftOut:
-    """A run's ledger of what was left out, one line each, in the order met."""
+    """A run's ledger of what was left out, one line each, in the order met. `log`: say each line as a warning when
+    it is added (a reader that returns its lines for the caller to report sets it off)."""
 
     lines: list[str] = field(default_factory=list)
+    log: bool = True
 
     def add(self, line: str) -> None:
+        if self.log:
+            logger.warning("%s", line)
         self.lines.append(line)
 
     def extend(self, lines: Iterable[str]) -> None:
+        """Lines already reported elsewhere (the plan's problems): recorded, not said again."""
         self.lines.extend(lines)
 
     def error(self, item: str, error: BaseException) -> None:

@@ -381,7 +381,7 @@ def unique_ids(found: Iterable[list[Article]]) -> list[Article]:
 def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None) -> tuple[list[Article], list[str]]:
     """Read every input; return the articles and a one-line reason per input (or entry) left out. One input that
     fails in any way, expected or not, costs only itself (contain.attempt)."""
-    ledger = LeftOut()
+    ledger = LeftOut(log=False)  # require_articles says them
     problems: list[str] = []
     found: list[list[Article]] = []
     for name, path in list_sources(inputs, problems):
