@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from .documents import Article, Segment, Sentence
+from .procs import die_with_parent
 from .textsplit import split_dateline
 
 logger = logging.getLogger(__name__)
@@ -124,8 +125,11 @@ def with_sentences(articles: Sequence[Article], known: Mapping[str, tuple[Senten
         from concurrent.futures import ProcessPoolExecutor
 
         try:
-            # spawn, not fork: the parent may hold threads (torch, httpx) that a fork would copy mid-lock
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            # spawn, not fork: the parent may hold threads (torch, httpx) that a fork would copy mid-lock.
+            # Each worker ends with this process however it ends: a run killed with SIGKILL left its workers,
+            # and so the resource tracker, waiting on a pipe for good (issue 32).
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
                 results = pool.map(split_sentences, todo, chunksize=max(1, len(todo) // (workers * 8)))
                 if meanwhile is not None:
                     meanwhile()
