@@ -119,9 +119,7 @@ def _without_standfirst(text: str, title: str | None, description: str | None) -
 
 
 def parse_feed(data: bytes, name: str, ledger: LeftOut | None = None) -> list[Article]:
-    import feedparser
-
-    feed = feedparser.parse(data)
+    feed = _feedparser(data, name)
     if not feed.entries:
         why = f" ({feed.bozo_exception})" if feed.bozo else ""
         raise IngestError(f"{name}: not a readable RSS/Atom feed{why}; check the file or its URL.")
@@ -137,6 +135,23 @@ def parse_feed(data: bytes, name: str, ledger: LeftOut | None = None) -> list[Ar
         why = f" ({feed.bozo_exception})" if feed.bozo else ""
         raise IngestError(f"{name}: not a readable RSS/Atom feed{why}; its entries have no title or text.")
     return out
+
+
+def _feedparser(data: bytes, name: str):
+    """feedparser's reading of the bytes; if it fails on them (a garbled encoding declaration: UnicodeDecodeError
+    deep inside), its reading of the text as decode() reads it; IngestError when neither works."""
+    import feedparser
+
+    try:
+        return feedparser.parse(data)
+    except Exception:  # noqa: BLE001 - feedparser raises several kinds on garbled bytes
+        logger.debug("%s: feedparser failed on the bytes; trying the decoded text", name, exc_info=True)
+    text = re.sub(r"^\s*<\?xml[^>]{0,500}\?>", "", decode(data, name))  # its declaration was the trouble
+    try:
+        return feedparser.parse(text)
+    except Exception as e:  # noqa: BLE001
+        raise IngestError(f"{name}: not a readable RSS/Atom feed ({type(e).__name__}); check the file or its URL.") \
+            from None
 
 
 def _entry_article(entry, n: int, name: str, source: str, media: set[str]) -> Article | None:
@@ -176,6 +191,9 @@ def parse_json(text: str, name: str, ledger: LeftOut | None = None) -> list[Arti
             document = json.loads(stripped)  # a JSON document (a list, or one pretty-printed object)
         except json.JSONDecodeError as e:
             raise IngestError(f"{name}: invalid JSON ({e}); fix the file or give it as JSONL.") from None
+        except RecursionError:
+            raise IngestError(f"{name}: JSON nested too deeply to be articles; give a list of article objects.") \
+                from None
     if document is not None:
         if isinstance(document, dict):  # {"articles": [...]}, {"items": [...]} or one article
             keys = ("articles", "items", "entries", "data")
@@ -194,6 +212,8 @@ def parse_json(text: str, name: str, ledger: LeftOut | None = None) -> list[Arti
                 records.append((n, json.loads(line)))
             except json.JSONDecodeError as e:
                 logger.warning("%s: line %d is not valid JSON (%s); skipped", name, n, e.msg)
+            except RecursionError:
+                logger.warning("%s: line %d nests too deeply to be an article; skipped", name, n)
     out = _from_records(records, name, ledger=ledger)
     if not out:
         raise IngestError(f"{name}: no usable records; each line needs a JSON object with a \"text\" field.")
@@ -254,7 +274,7 @@ def _is_jsonl(text: str) -> bool:
     first = text.split("\n", 1)[0]
     try:
         return isinstance(json.loads(first), dict)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
 
 

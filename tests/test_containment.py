@@ -467,3 +467,35 @@ def test_a_splitter_failure_leaves_out_one_article(seeds, echo, tmp_path, monkey
     assert r.exit_code == 5, r.output
     assert "Port terminal opens: left out after an unexpected error (RecursionError" in r.output
     assert len(_headlines(_day(tmp_path / "out")[2])) == 4
+
+
+def test_the_seeds_beside_every_hostile_input_build_the_seeds_stories(seeds, echo, tmp_path):
+    """Done-when of the containment issue: the seeds plus hostile files of every kind give the seeds' stories,
+    exit 5, no traceback."""
+    from test_fuzz import HOSTILE, SAMPLES
+
+    bad = tmp_path / "hostile"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "png.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (bad / "noise.bin.txt").write_bytes(bytes(range(256)) * 8)
+    (bad / "nothing.html").write_bytes(b"<html><body><nav>Home</nav></body></html>")
+    (bad / "broken.xml").write_bytes(b"<rss><channel><item><title>unclosed")
+    (bad / "bad.jsonl").write_bytes(b'{"text": 5}\n[1, 2]\nnot json\n')
+    (bad / "deep.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    os.mkfifo(bad / "pipe.xml")
+    for n, token in enumerate(HOSTILE):
+        for suffix, samples in SAMPLES.items():
+            data = samples[n % len(samples)]
+            at = (n * 97) % max(1, len(data))
+            (bad / f"h{n:02d}{suffix}").write_bytes(data[:at] + token.encode("utf-8", "surrogatepass") + data[at:])
+    r = runner.invoke(app, ["build", str(seeds), str(bad), "-o", str(tmp_path / "out"), "-d", "2026-02-05",
+                            "--format", "all"])
+    assert r.exit_code == 5, r.output
+    assert "Traceback" not in r.output and "unexpected error" not in r.output
+    data = _day(tmp_path / "out")[2]
+    seed_ids = {s["summarized_from"] for sec in data["sections"] for s in sec["stories"] + data["more"]}
+    assert {f"{Path(p).stem}-{n}" for p in seeds.glob("*.txt") for n in range(1, 5)} <= {
+        src["id"] for sec in data["sections"] for s in sec["stories"] for src in s["sources"]} | {
+        src["id"] for s in data["more"] for src in s["sources"]} | seed_ids
+    assert data["skipped_inputs"] >= 8
