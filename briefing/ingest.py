@@ -74,11 +74,7 @@ def _from_body(title: str | None, body: str, kind: str = "text") -> RawArticle |
 
 
 def parse_html(data: bytes | str, name: str, url: str | None = None) -> list[Article]:
-    import trafilatura
-
-    with warnings.catch_warnings():  # dateutil's UnknownTimezoneWarning is the page's problem, not the reader's
-        warnings.simplefilter("ignore")
-        doc = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False)
+    doc = _extract(data, name, url)
     text = (doc.text or "") if doc is not None and not isinstance(doc, dict) else ""
     if doc is None or isinstance(doc, dict) or word_count(text) < MIN_HTML_WORDS:
         raise IngestError(f"{name}: no article text found in this HTML page; give the article's own page.")
@@ -89,6 +85,30 @@ def parse_html(data: bytes | str, name: str, url: str | None = None) -> list[Art
     page_url = doc.url or url
     source = publisher(doc.sitename, page_url) or Path(name).name
     return [_article(raw, f"{Path(name).stem}", source, published=published, url=page_url)]
+
+
+_PAGE_START = re.compile(r"<!doctype\s+html|<html[\s>]", re.I)
+
+
+def _extract(data: bytes | str, name: str, url: str | None):
+    """trafilatura's reading of a page. When it fails on the bytes (junk before the page's <html>: an lxml
+    AssertionError deep in the date finder), it reads the page from its <html> on; IngestError if that fails too."""
+    import trafilatura
+
+    for attempt_no in range(2):
+        try:
+            with warnings.catch_warnings():  # dateutil's UnknownTimezoneWarning is the page's problem, not the reader's
+                warnings.simplefilter("ignore")
+                return trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False)
+        except Exception as e:  # noqa: BLE001 - trafilatura and lxml raise many kinds on junk markup
+            logger.debug("%s: the extractor failed (%r)", name, e, exc_info=True)
+            text = data if isinstance(data, str) else data.decode("utf-8", "replace")
+            m = _PAGE_START.search(text, 1)
+            if attempt_no or m is None:
+                raise IngestError(f"{name}: this HTML page could not be read ({type(e).__name__}); save the page "
+                                  "again or give its text.") from None
+            data = text[m.start():]
+    return None
 
 
 def _without_standfirst(text: str, title: str | None, description: str | None) -> str:

@@ -10,9 +10,13 @@ from collections.abc import Sequence
 from .documents import Article, Briefing, Story, Summary
 from .urls import safe_url
 
-# What Python-Markdown unescapes (its ESCAPED_CHARS): escaping anything else ("|", "~") would leave a
-# visible backslash in the HTML. "<" and ">" become entities instead (no raw HTML from article text).
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!])")
+# Markdown escapes only where Python-Markdown would read article text as syntax: a person opening the .md reads
+# "(SNC)" and "We got her!", not "\(SNC\)" and "We got her\!". Emphasis and code marks always; "]" only where
+# it would close a link or an image ("](", "]["); "_" only where it could open or close emphasis (not inside
+# a word); "#" only at the end (a heading's closing hashes); a backslash only before punctuation it would
+# escape (or at the end, before the bullet's closing "**"). "<" becomes an entity, and "&" too where it would start one, so no raw HTML comes from an article.
+_MD_ALWAYS = re.compile(r"[`*]|\\(?=[!-/:-@\[-`{-~]|$)|\](?=[(\[])|(?<!\w)_|_(?!\w)|#$")
+_ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
 
 CSS = """
 :root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fdfdfc; --muted: #62625f; --rule: #e3e2de; --accent: #1f5fbf; }
@@ -37,9 +41,10 @@ nav.toc li { margin: 0; }
 
 
 def md_escape(text: str) -> str:
-    """Article text as literal Markdown: no markup, links or raw HTML can come from it."""
-    text = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    """Article text as literal Markdown: no markup, links or raw HTML can come from it, and no backslash where
+    the rendering does not need one."""
+    text = _MD_ALWAYS.sub(lambda m: "\\" + m.group(), " ".join(text.split()))
+    return _ENTITY_LIKE.sub("&amp;", text).replace("<", "&lt;")
 
 
 def _safe_url(url: str | None) -> str | None:

@@ -140,7 +140,34 @@ def test_written_files_respect_umask_and_keep_a_chosen_mode(tmp_path):
 
 
 def test_md_escape():
-    assert md_escape("a*b_c [x](y) <i>") == r"a\*b\_c \[x\]\(y\) &lt;i&gt;"
+    assert md_escape("a*b_c [x](y) <i>") == r"a\*b_c [x\](y) &lt;i>"
+    assert md_escape("(SNC) We got her! +3 - 4.5") == "(SNC) We got her! +3 - 4.5"  # no stray escapes in the .md
+
+
+def test_escaped_text_renders_as_the_text_itself():
+    """Whatever an article says, its bullet renders as exactly that text: no markup, link, image or entity comes
+    from it, and no backslash is left over."""
+    import html as htmllib
+
+    import markdown
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    marks = st.sampled_from(list("\\`*_[]()!#<>&;:+-. ab") + ["](", "][", "![", "&amp;", "&#60;", "<b>", "**",
+                                                                 "__", "C#", "x_y", "http://a.b/"])
+
+    @settings(max_examples=300, deadline=None, derandomize=True)
+    @given(st.lists(marks, max_size=12).map("".join))
+    def check(text):
+        shown = " ".join(text.split())
+        if not shown:
+            return
+        out = markdown.markdown(f"- **{md_escape(text)}**")
+        inner = out.removeprefix("<ul>\n<li><strong>").removesuffix("</strong></li>\n</ul>")
+        assert "<" not in inner, out
+        assert htmllib.unescape(inner) == shown, (text, out)
+
+    check()
 
 
 def test_escaped_text_reads_as_written_in_html():
