@@ -9,7 +9,13 @@ files in a folder, plus an HTML page and a Parquet table, so reading on the work
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -25,14 +31,24 @@ DAY = __import__("datetime").date(2026, 2, 5)
 # exact floats: the engines batch sentences differently, and under bf16 a near-tie could in principle fall the
 # other way on another CPU (on this input the two builds are identical in bf16 as well, measured here)
 PRECISION = "fp32"
+STRAY = "a ./briefing folder in the driver's working folder was imported on a worker"
 
 
 @pytest.fixture(scope="module")
-def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    ray_engine._quiet(False)
-    yield
-    ray.shutdown()
+def local_ray(tmp_path_factory):
+    """A local Ray started the way `--engine ray` starts one, from a working folder holding a stray
+    ./briefing package that must not reach the workers (Ray puts the driver's working folder on their sys.path)."""
+    here = tmp_path_factory.mktemp("cwd")
+    (here / "briefing").mkdir()
+    (here / "briefing" / "__init__.py").write_text(f"raise ImportError({STRAY!r})\n")
+    cwd = os.getcwd()
+    os.chdir(here)
+    try:
+        with ray_engine.session(cpus=2):
+            os.chdir(cwd)
+            yield
+    finally:
+        os.chdir(cwd)
 
 
 @pytest.fixture
@@ -120,3 +136,105 @@ def test_unreachable_cluster_is_a_one_line_error_not_a_hang():
     with pytest.raises(ConfigError, match="HOST:PORT"):
         ray_engine._reachable("nowhere")
     assert time.monotonic() - t < 10
+
+
+def test_local_ray_is_on_loopback_and_its_workers_import_the_installed_package(local_ray):
+    import briefing
+
+    @ray.remote
+    def where() -> str:
+        import briefing
+
+        return briefing.__file__
+
+    # node address 127.0.0.1, not the one Ray finds by routing to 8.8.8.8 (which it does for 127.0.0.1 itself)
+    assert {n["NodeManagerAddress"] for n in ray.nodes()} == {"127.0.0.1"}
+    assert ray.get(where.remote()) == briefing.__file__
+
+
+def test_a_file_that_fails_to_read_in_any_way_costs_only_itself(monkeypatch, tmp_path):
+    import briefing.ingest
+
+    def broken(name, path, stdin=None, ledger=None):
+        if path.name == "bad.txt":
+            raise UnicodeError("a bug met on one file")
+        return real(name, path, stdin, ledger)
+
+    real = briefing.ingest.read_source
+    monkeypatch.setattr(briefing.ingest, "read_source", broken)
+    (tmp_path / "bad.txt").write_text("Bad news.")
+    (tmp_path / "good.txt").write_text("Good news\n\nThe harbour reopened on Monday.")
+    rows = [ray_engine._read_file({"n": n, "name": p.name, "path": str(p)})
+            for n, p in enumerate([tmp_path / "bad.txt", tmp_path / "good.txt"])]
+    assert rows[0]["articles"] == b"" and rows[0]["problem"].startswith("bad.txt: left out after an unexpected "
+                                                                        "error (UnicodeError: a bug met on one file)")
+    assert not rows[1]["problem"] and rows[1]["articles"]
+
+
+# -- connecting: deadlines and SIGTERM, against a port that accepts connections and never answers ----------
+
+@pytest.fixture
+def silent():
+    """host:port of a listener that accepts and never says a word (127.0.0.2: Ray would swap 127.0.0.1 for the
+    machine's address); yields the address and the list of accepted connections."""
+    import threading
+
+    server = socket.create_server(("127.0.0.2", 0))
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"127.0.0.2:{server.getsockname()[1]}", accepted
+    stop.set()
+    thread.join()
+    for c in accepted:
+        c.close()
+    server.close()
+
+
+DEADLINE = """
+import sys, time
+from briefing import ray_engine
+from briefing.errors import ConfigError
+t = time.monotonic()
+try:
+    with ray_engine.session(sys.argv[1], timeout=3):
+        print("connected")
+except ConfigError as e:
+    print(f"{time.monotonic() - t:.0f} s:", e)
+"""
+
+
+def test_joining_a_cluster_that_never_answers_ends_at_the_deadline(silent):
+    address, _ = silent
+    t = time.monotonic()
+    r = subprocess.run([sys.executable, "-c", DEADLINE, address], capture_output=True, text=True, timeout=120)
+    assert f"the Ray cluster at {address} did not answer within 3 s" in r.stdout, r.stdout + r.stderr
+    assert time.monotonic() - t < 60  # ~5 s with the interpreter's start; Ray alone retries for minutes
+
+
+def test_sigterm_while_ray_retries_the_connection_ends_the_run(silent, seeds, tmp_path):
+    address, accepted = silent
+    proc = subprocess.Popen([sys.executable, "-m", "briefing", "build", str(seeds), "--engine", "ray",
+                             "--ray-address", address, "-o", str(tmp_path / "o")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(accepted) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the first connection is briefing's reachability check, the second Ray's
+    assert len(accepted) >= 2, proc.communicate()
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    t = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err  # the CLI's own exit code for SIGTERM (Ray's handler exits 15)
+    assert time.monotonic() - t < 10 and "stopped while connecting to the Ray cluster at" in err, err
+    assert "Traceback" not in err
