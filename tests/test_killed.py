@@ -13,6 +13,7 @@ is alive then (the run and the resource tracker the pool left).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -170,6 +171,13 @@ class Build:
                 return alive
             time.sleep(0.05)
 
+    def assert_nothing_left(self) -> None:
+        left = self.left()
+        for pid in left:  # nor does the test leave them running, whatever it found
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        assert left == {}, f"still running {GONE_WITHIN:.0f} s after the run was killed"
+
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory) -> dict[str, Path]:
@@ -189,7 +197,7 @@ def test_killed_while_the_pool_starts_leaves_nothing(scene):
     build = _start(scene)
     at_kill = build.kill_when(lambda now: _workers(now))  # the first worker is still starting Python
     assert _workers(at_kill)
-    assert build.left() == {}
+    build.assert_nothing_left()
 
 
 def test_killed_while_splitting_leaves_nothing(scene):
@@ -197,7 +205,7 @@ def test_killed_while_splitting_leaves_nothing(scene):
     build = _start(scene)
     at_kill = build.kill_when(lambda now: len(w := _workers(now)) >= 2 and min(map(_cpu, w)) >= WORKER_CPU)
     assert len(_workers(at_kill)) >= 2
-    assert build.left() == {}
+    build.assert_nothing_left()
 
 
 def test_killed_while_encoding_leaves_nothing(scene):
@@ -213,7 +221,7 @@ def test_killed_while_encoding_leaves_nothing(scene):
     at_kill = build.kill_when(encoding)
     assert not build.said(f"read {ARTICLES} articles"), "killed after encoding: the point was missed"
     assert any("resource_tracker" in cmd for cmd in at_kill.values())
-    assert build.left() == {}
+    build.assert_nothing_left()
 
 
 def _brief(out: Path) -> dict[str, bytes]:
@@ -229,7 +237,7 @@ def test_the_next_run_builds_the_same_brief(scene, tmp_path):
     assert again.proc.wait(timeout=180) == 0, "\n".join(again.lines[-20:])
     assert not again.said("Traceback")
     assert _brief(scene["out"]) == _brief(tmp_path / "out") and _brief(scene["out"])
-    assert again.left(within=5) == {}
+    again.assert_nothing_left()
 
 
 def _middle(tmp_path: Path, armed: bool) -> subprocess.Popen:
@@ -256,6 +264,14 @@ def test_a_process_that_dies_with_its_parent_does(tmp_path, armed):
         time.sleep(0.02)
     assert not (st and st[0] != "Z" and st[3] == start), "the child outlived its parent"
     assert time.monotonic() < deadline
+
+
+def test_linux_is_asked_for_the_parent_death_signal():
+    code = ("import ctypes\nfrom briefing.procs import parent_death_signal\nok = parent_death_signal()\n"
+            "got = ctypes.c_int()\nctypes.CDLL(None).prctl(2, ctypes.byref(got), 0, 0, 0)  # PR_GET_PDEATHSIG\n"
+            "print(ok, got.value)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["True", str(int(signal.SIGKILL))]
 
 
 def test_a_process_whose_parent_died_before_it_asked_ends_at_once():
@@ -332,7 +348,4 @@ def test_a_killed_ray_build_leaves_nothing(tmp_path, head):
     build = Build(tmp_path, tmp_path / "home", tmp_path / "out", _articles(tmp_path / "in.jsonl", n=40),
                   head=head, extra=("--engine", "ray"))
     build.kill_when(lambda now: any(cmd.startswith("ray::MapWorker") for cmd in now.values()), timeout=300)
-    left = build.left()
-    for pid in left:  # not left running after the test, whatever it found
-        os.kill(pid, signal.SIGKILL)
-    assert left == {}
+    build.assert_nothing_left()
