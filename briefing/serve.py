@@ -38,6 +38,7 @@ from typing import Any
 
 from .batching import MicroBatcher, ShuttingDown
 from .config import Settings
+from .contain import describe
 from .documents import Article
 from .errors import BriefingError, ConfigError, IngestError
 from .render import CSS, summary_record
@@ -109,9 +110,12 @@ class Summaries:
         self.summarizer = summarizer or get_summarizer(settings)
 
     def __call__(self, articles: Sequence[Article]) -> list[dict]:
-        from .pipeline import summarize_articles
+        from .segment import with_sentences
 
-        summaries, _ = summarize_articles(articles, self.settings, summarizer=self.summarizer)
+        # the summarizer itself, not pipeline.summarize_articles, which contains a failing article (None and a
+        # warning): here the exception reaches the batcher, which retries the batch's articles one at a time, and
+        # the request answers for each article that still fails, with the status its error calls for
+        summaries = self.summarizer.summarize(with_sentences(articles), self.settings.sentences)
         return [summary_record(a, s) for a, s in zip(articles, summaries)]
 
     def warm_up(self) -> None:
@@ -185,10 +189,13 @@ def create_app(settings: Settings, summarizer=None, limits: ServeLimits | None =
 
         @field_validator("text", "html", "url")
         @classmethod
-        def unicode(cls, v: str | None) -> str | None:
-            if v is not None and (bad := next((i for i, ch in enumerate(v) if "\ud800" <= ch <= "\udfff"), None)) is not None:
-                raise ValueError(f"has a lone surrogate ({ascii(v[bad])}) at character {bad}, which is not "
-                                 "Unicode; send valid UTF-8 text")
+        def valid_unicode(cls, v: str | None) -> str | None:
+            try:
+                if v is not None:
+                    v.encode("utf-8")  # JSON's "\ud800" escape decodes to a lone surrogate, which UTF-8 cannot carry
+            except UnicodeEncodeError as e:
+                raise ValueError(f"has a lone surrogate ({ascii(e.object[e.start])}) at character {e.start}, which is "
+                                 "not Unicode; send valid UTF-8 text") from None
             return v
 
         @model_validator(mode="after")
@@ -204,7 +211,8 @@ def create_app(settings: Settings, summarizer=None, limits: ServeLimits | None =
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception):
-        # sent by the outermost middleware, past _Edge: the headers go on here (the traceback goes to the log)
+        # Starlette's outermost middleware sends this, outside _Edge, so the headers go on here; it then re-raises,
+        # and uvicorn logs the traceback
         return JSONResponse({"detail": f"internal error ({type(exc).__name__}); the server's log has the details"},
                             status_code=500, headers=SECURITY_HEADERS)
 
@@ -251,12 +259,12 @@ def create_app(settings: Settings, summarizer=None, limits: ServeLimits | None =
                                            "`briefing summarize FILE` for a batch"}, status_code=413)
         try:
             outcomes = await batcher.submit_many(articles)
+            if any(isinstance(o, ShuttingDown) for o in outcomes):  # the grace ran out before all were done
+                raise ShuttingDown
         except ShuttingDown:
-            outcomes = [ShuttingDown()]
-        if any(isinstance(o, ShuttingDown) for o in outcomes):
             return JSONResponse({"detail": "the server is shutting down; try again shortly"}, status_code=503)
         records, failed = _records(articles, outcomes)
-        if failed == len(articles):
+        if articles and failed == len(articles):
             status = 422 if all(isinstance(o, IngestError) for o in outcomes) else 500
             return JSONResponse({"detail": f"no article could be summarized: {records[0]['error']}"}, status_code=status)
         return records
@@ -304,12 +312,8 @@ def _records(articles: Sequence[Article], outcomes: Sequence[Any]) -> tuple[list
             records.append(o)
             continue
         failed += 1
-        if isinstance(o, BriefingError):
-            line = _one_line(o)
-            logger.warning("%s (%s): not summarized: %s", a.id, a.source, line)
-        else:  # a bug: the traceback goes to the log, the client gets one line
-            line = f"the summarizer failed ({_one_line(o)})"
-            logger.error("%s (%s): the summarizer failed", a.id, a.source, exc_info=o)
+        logger.warning("%s", describe(f"{a.source}: {a.id}", o))  # as `summarize` says it (traceback at -vv)
+        line = _one_line(o) if isinstance(o, BriefingError) else f"the summarizer failed ({_one_line(o)})"
         records.append({"id": a.id, "error": line})
     return records, failed
 
@@ -480,8 +484,8 @@ def _brief_file(folder: Path, name: str, limit: int):
             raise missing
         data = f.read(limit + 1)
     if len(data) > limit:
-        raise HTTPException(500, f"{shown} is over {limit // 2**20} MiB, more than this server sends; open it in "
-                                 "the briefings folder")
+        raise HTTPException(500, f"{shown} is over {limit:,} bytes, the most this server sends; open it in the "
+                                 "briefings folder")
     return Response(data, media_type=_MEDIA[name.rsplit(".", 1)[1]])
 
 
@@ -542,8 +546,8 @@ def uvicorn_config(app, host: str, port: int, limits: ServeLimits, **kw):
     """uvicorn's settings for this app: the h11 protocol above and the timeouts of `limits`."""
     import uvicorn
 
-    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
-                          http=http_protocol(limits), timeout_keep_alive=limits.keep_alive,
+    kw = {"log_level": "warning", "access_log": False, "lifespan": "on", **kw}
+    return uvicorn.Config(app, host=host, port=port, http=http_protocol(limits), timeout_keep_alive=limits.keep_alive,
                           # a backstop: the batcher answers everything within the grace, the model's thread never
                           # holds the exit
                           timeout_graceful_shutdown=int(limits.shutdown_grace) * 2 + 2, **kw)

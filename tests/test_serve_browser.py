@@ -161,3 +161,41 @@ def test_page_links_to_todays_briefing_when_there_is_one(server, browser):
     assert links[f"Today's briefing ({day})"].endswith(f"/briefs/{day}.html")
     browser.find_element(By.LINK_TEXT, f"Today's briefing ({day})").click()
     assert browser.find_element(By.TAG_NAME, "p").text == "today"
+
+
+def test_an_article_that_fails_shows_its_error_and_the_others_their_bullets(browser, tmp_path):
+    """Two articles, the second one the summarizer fails on: the page shows the first's headline and the
+    second's {"id", "error"} record as a line of text (before, the script stopped at the record without a summary)."""
+    import uvicorn
+
+    from briefing.config import Settings
+    from briefing.serve import create_app
+    from conftest import EchoSummarizer
+
+    class FailsOnBoom(EchoSummarizer):
+        def summarize(self, articles, n_sentences, progress=None):
+            if any("BOOM" in a.text for a in articles):
+                raise RuntimeError("BOOM in the summarizer")
+            return super().summarize(articles, n_sentences, progress)
+
+    from selenium.webdriver.common.by import By
+
+    browser.get_log("browser")  # drain what earlier tests left (the control page's favicon 404)
+    port = _port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(Settings(out=tmp_path), summarizer=FailsOnBoom(), warm=False),
+                                        host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(300):
+            if srv.started:
+                break
+            time.sleep(0.05)
+        shown = summarize_in_page(browser, f"http://127.0.0.1:{port}", ARTICLE + "\n\n---\n\nBOOM went the article. It fails.")
+        items = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#result li")]
+    finally:
+        srv.should_exit = True
+        thread.join(15)
+    assert shown == ["Engineers reopened the Harbor Street bridge on Monday after a two-year rebuild."]
+    assert items[1] == "text-2 was not summarized: the summarizer failed (RuntimeError: BOOM in the summarizer)"
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
