@@ -298,7 +298,7 @@ def create_app(settings: Settings, summarizer=None, limits: ServeLimits | None =
         return Response(status_code=204)
 
     app.state.batcher = batcher
-    app.state.limits = limits
+    app.state.limits = limits  # make_server() reads the timeouts
     app.state.page = PageAssets.load()
     return app
 
@@ -352,8 +352,12 @@ class _Edge:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
 
+        started = False
+
         async def secured(message):
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 have = {k.lower() for k, _ in message.get("headers", ())}
                 message = {**message, "headers": [*message.get("headers", ()),
                                                   *((k, v) for k, v in _SECURITY_RAW if k not in have)]}
@@ -363,8 +367,9 @@ class _Edge:
         host = headers.get("host", "")
         if self.check_host and not _is_loopback(_host_name(host)):
             # DNS rebinding: a page on evil.example whose name now points at 127.0.0.1 would be same-origin with us
+            port = (scope.get("server") or ("", "PORT"))[1]
             return await _send_json(secured, 421, f"Host {host!r} is not this machine's loopback name; open "
-                                                  "http://127.0.0.1:PORT/ (a server on loopback answers no other name)")
+                                                  f"http://127.0.0.1:{port}/ (a server on loopback answers no other name)")
         if scope["method"] in ("POST", "PUT", "PATCH"):
             too_large = (f"the request is over {self.limits.max_request_bytes // 1024} KiB; send one article at a "
                          "time, or start the server with a larger --max-bytes")
@@ -381,7 +386,14 @@ class _Edge:
             except _Gone:
                 return None
             receive = _replay(body, receive)
-        return await self.app(scope, receive, secured)
+        try:
+            return await self.app(scope, receive, secured)
+        except asyncio.CancelledError:
+            # uvicorn's shutdown cancels what its grace did not end (a page still being fetched): a JSON 503 with the
+            # headers, not its plain-text 500
+            if not started:
+                await _send_json(secured, 503, "the server is shutting down; try again shortly", close=True)
+            raise
 
 
 class _TooLarge(Exception):
@@ -509,7 +521,7 @@ def http_protocol(limits: ServeLimits):
     class Protocol(H11Protocol):
         _headers_due: asyncio.TimerHandle | None = None
 
-        def connection_made(self, transport):  # type: ignore[override]
+        def connection_made(self, transport):
             super().connection_made(transport)
             self._headers_due = self.loop.call_later(limits.header_timeout, self._headers_late)
 
@@ -542,26 +554,13 @@ def http_protocol(limits: ServeLimits):
     return Protocol
 
 
-def uvicorn_config(app, host: str, port: int, limits: ServeLimits, **kw):
-    """uvicorn's settings for this app: the h11 protocol above and the timeouts of `limits`."""
+def make_server(app, host: str, port: int, **config):
+    """uvicorn's Server for an app from create_app(): the h11 protocol above, the timeouts of the app's limits;
+    it says where it listens once it does, and on shutdown gives the requests in flight the grace."""
     import uvicorn
 
-    kw = {"log_level": "warning", "access_log": False, "lifespan": "on", **kw}
-    return uvicorn.Config(app, host=host, port=port, http=http_protocol(limits), timeout_keep_alive=limits.keep_alive,
-                          # a backstop: the batcher answers everything within the grace, the model's thread never
-                          # holds the exit
-                          timeout_graceful_shutdown=int(limits.shutdown_grace) * 2 + 2, **kw)
-
-
-def serve(settings: Settings, host: str, port: int, max_request_bytes: int = MAX_REQUEST_BYTES, *,
-          summarizer=None, limits: ServeLimits | None = None) -> None:
-    """Run the server until SIGINT/SIGTERM: it stops taking connections, the requests in flight get
-    `shutdown_grace` seconds (then 503), and it exits."""
-    limits = dataclasses.replace(limits or ServeLimits(), max_request_bytes=max_request_bytes)
-    app = create_app(settings, summarizer, limits, check_host=_is_loopback(host))  # checks the serve extra
-    import uvicorn
-
-    batcher = app.state.batcher
+    limits: ServeLimits = app.state.limits
+    batcher: MicroBatcher = app.state.batcher
     address = f"http://{_shown_host(host)}:{port}/"
 
     class Server(uvicorn.Server):
@@ -575,7 +574,20 @@ def serve(settings: Settings, host: str, port: int, max_request_bytes: int = MAX
             batcher.stop_accepting(limits.shutdown_grace)
             await super().shutdown(sockets)
 
-    server = Server(uvicorn_config(app, host, port, limits))
+    config = {"log_level": "warning", "access_log": False, "lifespan": "on", **config}
+    return Server(uvicorn.Config(app, host=host, port=port, http=http_protocol(limits), timeout_keep_alive=limits.keep_alive,
+                                 # a backstop for what the grace cannot end (a page still being fetched): _Edge answers
+                                 # those 503 as uvicorn cancels them
+                                 timeout_graceful_shutdown=int(limits.shutdown_grace) * 2 + 2, **config))
+
+
+def serve(settings: Settings, host: str, port: int, max_request_bytes: int = MAX_REQUEST_BYTES, *,
+          summarizer=None, limits: ServeLimits | None = None) -> None:
+    """Run the server until SIGINT/SIGTERM: it stops taking connections, the requests in flight get
+    `shutdown_grace` seconds (then 503), and it exits."""
+    bounds = dataclasses.replace(limits or ServeLimits(), max_request_bytes=max_request_bytes)
+    app = create_app(settings, summarizer, bounds, check_host=_is_loopback(host))  # checks the serve extra
+    server = make_server(app, host, port)
     if not _is_loopback(host):
         logger.warning("--host %s makes the server reachable from other machines; it has no authentication, and "
                        "{\"url\"} requests fetch public pages from this machine", host)

@@ -27,7 +27,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from briefing.config import Settings  # noqa: E402
 from briefing.errors import IngestError  # noqa: E402
-from briefing.serve import ServeLimits, create_app, uvicorn_config  # noqa: E402
+from briefing.serve import ServeLimits, create_app, make_server  # noqa: E402
 from conftest import EchoSummarizer  # noqa: E402
 
 TESTS = Path(__file__).parent
@@ -215,13 +215,11 @@ def test_a_fifo_or_an_oversized_file_is_refused_without_blocking(tmp_path):
 
 @contextmanager
 def real_server(**limits):
-    """An app on uvicorn with serve()'s protocol and timeouts, in a thread, on a free port."""
-    import uvicorn
-
+    """An app on serve()'s uvicorn server (its protocol, timeouts and shutdown), in a thread, on a free port."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn_config(app_with(**limits), "127.0.0.1", port, ServeLimits(**limits), log_level="error"))
+    server = make_server(app_with(**limits), "127.0.0.1", port, log_level="error")
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(300):
@@ -229,7 +227,7 @@ def real_server(**limits):
             break
         time.sleep(0.05)
     try:
-        yield port
+        yield port, server
     finally:
         server.should_exit = True
         thread.join(15)
@@ -262,7 +260,7 @@ def drip(port: int, first: bytes, then: bytes, every: float = 0.2, give_up: floa
 
 
 def test_slow_headers_slow_bodies_and_silence_are_cut_off():
-    with real_server(header_timeout=1, body_timeout=1) as port:
+    with real_server(header_timeout=1, body_timeout=1) as (port, _):
         headers, took = drip(port, b"GET /healthz HTTP/1.1\r\n", b"Host: 127.0.0.1\r\nX-Slow: " + b"a" * 100)
         assert headers.startswith(b"HTTP/1.1 408 ") and b"over 1 s" in headers and took < 4
         body, took = drip(port, b"POST /summarize HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -274,6 +272,30 @@ def test_slow_headers_slow_bodies_and_silence_are_cut_off():
         assert garbage.startswith(b"HTTP/1.1 400 ") and CSP.encode() in garbage.lower() and b'"detail"' in garbage
         ok, _ = drip(port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", b"")
         assert ok.startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_request_still_running_when_the_shutdown_gives_up_gets_a_json_503(monkeypatch):
+    """A page being fetched (here: a parse that takes 4 s) outlives the grace and uvicorn's backstop (2 s with a
+    0.5 s grace): uvicorn cancels it, and the client gets a JSON 503 with the headers, not uvicorn's plain 500."""
+    import httpx
+
+    def slow_parse(body, settings):
+        time.sleep(4)
+        raise AssertionError("cancelled before this")
+
+    monkeypatch.setattr("briefing.serve.parse_request", slow_parse)
+    got: dict = {}
+    with real_server(shutdown_grace=0.5) as (port, server):
+        t = threading.Thread(target=lambda: got.update(r=httpx.post(f"http://127.0.0.1:{port}/summarize",
+                                                                    json={"url": "https://example.com/"}, timeout=30)))
+        t.start()
+        time.sleep(0.5)
+        stopped = time.perf_counter()
+        server.should_exit = True
+        t.join(15)
+    r = got["r"]
+    assert r.status_code == 503 and r.json()["detail"] == "the server is shutting down; try again shortly"
+    assert r.headers[CSP] and time.perf_counter() - stopped < 4
 
 
 # -- L6: Host on a loopback server ----------------------------------------------------------------------------
