@@ -6,9 +6,9 @@ same home and output folder writes the same brief as a run that was never interr
 
 Where each point is found: the pool's workers are the run's children whose command line is
 multiprocessing's spawn; the encoder works after the pool has closed and before the "read N articles"
-line (-vv on stderr). Reading, summarizing (extractive: ~0.1 s, the vectors are already made) and
-writing (~0.1 s) are too short to hit reliably, and start no process: the encoding point covers what
-is alive then (the run and the resource tracker the pool left).
+line (-vv on stderr). Reading, summarizing and writing are not targeted: each is short here (0.0-2.3 s,
+with no log line to find its start by) and starts no process; the encoding point covers what is alive
+then (the run and the resource tracker the pool left).
 """
 
 from __future__ import annotations
