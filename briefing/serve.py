@@ -515,8 +515,10 @@ def _version() -> str:
 def http_protocol(limits: ServeLimits):
     """uvicorn's h11 protocol with a deadline for each request's headers (uvicorn has none: a connection that
     sends a byte now and then, or nothing at all, stays open for ever) and a JSON 400 with the security headers."""
-    import h11
+    from uvicorn.protocols.http import h11_impl
     from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    h11 = h11_impl.h11  # uvicorn's h11 (its dependency, not ours): the states its connections are in
 
     class Protocol(H11Protocol):
         _headers_due: asyncio.TimerHandle | None = None
