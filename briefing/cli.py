@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import sys
+import time
 from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
@@ -24,10 +25,50 @@ import typer
 
 from . import __version__
 from .config import load_settings
-from .errors import BriefingError, BusyError, ConfigError, IngestError
+from .contain import LeftOut
+from .errors import BriefingError, BusyError, ConfigError, IngestError, NoInputError
+from .progress import track
 from .render import FORMAT_ALIASES, FORMATS
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+EXIT_CODES = """\b
+Exit codes:
+  0    done (also: skipped because another run holds the output folder)
+  1    an unexpected problem (a bug: run with -vv and report it)
+  2    bad usage, option value or config
+  3    no usable input (each bad input is named)
+  4    a model is missing or cannot be loaded (the message names the fix)
+  5    done, but some inputs, entries or stories were left out (each named)
+  6    the briefing could not be written (full disk, read-only folder); earlier files intact
+  7    another run has held the output folder's lock longer than stale_lock (likely stuck)
+  143  stopped by SIGTERM, after cleaning up"""
+
+BUILD_EXAMPLES = """\b
+Examples:
+  briefing build seeds/                               today's briefing in briefs/
+  briefing build news/ feeds.opml https://example.org/rss.xml --format all
+  briefing build --date 2026-02-05 --since 1d         a past day, from what was published that day
+  briefing build -q --log-file ~/briefs/briefing.log  from cron (sources from the config)
+
+""" + EXIT_CODES
+
+SUMMARIZE_EXAMPLES = """\b
+Examples:
+  briefing summarize article.html
+  briefing summarize a.txt https://example.org/story.html b.xml --format json
+  curl -s https://example.org/story | briefing summarize -
+
+""" + EXIT_CODES
+
+CONFIG_INIT_EXAMPLES = """\b
+Examples:
+  briefing config init --source ~/news/ --source https://example.org/rss.xml --out ~/briefs
+  briefing config init --path ./briefing.toml"""
+
+SCHEDULE_EXAMPLES = """\b
+Examples:
+  briefing config init --source ~/news/ && briefing schedule --at 06:30"""
+
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, epilog=BUILD_EXAMPLES,
                   help="Offline news summaries and dated daily briefings.")
 models_app = typer.Typer(no_args_is_help=True, help="List, inspect and download models.")
 app.add_typer(models_app, name="models")
@@ -50,7 +91,7 @@ class TextFormat(str, Enum):
 ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model name from 'briefing models list', or a model folder. [default: minilm]")]
 SentencesOpt = Annotated[int | None, typer.Option("--sentences", "-n", min=1, max=10, help="Summary sentences per article. [default: 3]")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML settings file (else $BRIEFING_CONFIG).")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr; no progress bar.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors: no paths, progress or closing line (for cron).")]
 VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail on stderr (-vv for debug).")]
 class EngineChoice(str, Enum):
     local = "local"
@@ -115,22 +156,48 @@ def _fail(e: BriefingError) -> typer.Exit:
     return typer.Exit(e.exit_code)
 
 
-def _progress(quiet: bool):
-    """A factory of progress bars on stderr, or None when quiet or stderr is not a terminal."""
-    if quiet or not sys.stderr.isatty():
-        return None
+class _Bars:
+    """Progress bars on stderr, one per stage as it starts (rich), drawn only on a terminal; log lines print
+    above them."""
+
+    def __init__(self) -> None:
+        self._progress = None
 
     @contextlib.contextmanager
-    def factory(total: int):
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    def __call__(self, label: str, total: int | None):
+        if self._progress is None:
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                                       TimeElapsedColumn)
 
-        with Progress(TextColumn("summarizing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("summarize", total=total)
+            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description:<12}"), BarColumn(),
+                                      MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                                      transient=True)
+            self._progress.start()
+        bar = self._progress
+        task = bar.add_task(label, total=total)
+        try:
             yield lambda n: bar.advance(task, n)
+        finally:
+            bar.remove_task(task)
 
-    return factory
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool):
+    """A progress listener for a run (None when quiet or stderr is not a terminal), closed after it."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    bars = _Bars()
+    try:
+        yield bars
+    finally:
+        bars.close()
 
 
 def parse_since(value: str, now: datetime | None = None) -> datetime:
@@ -182,9 +249,9 @@ def _home_str(given: str) -> str:
     return given if "://" in given or given == "-" else os.path.expanduser(given)
 
 
-@app.command()
+@app.command(epilog=BUILD_EXAMPLES)
 def build(
-    inputs: Annotated[list[str] | None, typer.Argument(help="Files, folders, feed URLs, .opml files or - for stdin. [default: sources from the config]", show_default=False)] = None,
+    inputs: Annotated[list[str] | None, typer.Argument(metavar="INPUT", help="Files, folders, feed URLs, .opml files or - for stdin. [default: sources from the config]", show_default=False)] = None,
     day: Annotated[str | None, typer.Option("--date", "-d", help="The briefing's date, YYYY-MM-DD. [default: today]")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. [default: briefs]")] = None,
     fmt: Annotated[BuildFormat | None, typer.Option("--format", "-f", help=f"Files to write: {', '.join(FORMAT_CHOICES)}. [default: both]")] = None,
@@ -221,9 +288,10 @@ def build(
         end_of_day = min(datetime.now().astimezone(), _end_of(the_day)) if day else None
         since_at = parse_since(since, end_of_day) if since else None
         stdin = read_stdin() if "-" in sources else None
-        with _engine(engine, ray_address, verbose) as the_engine:
-            result = run_build(sources, settings, the_day, None if dry_run else _progress(quiet), stdin, since_at,
-                               not no_cache, dry_run=dry_run, wait=wait_timeout if wait else 0, engine=the_engine)
+        started = time.monotonic()
+        with _engine(engine, ray_address, verbose) as the_engine, _progress(quiet or dry_run) as bars:
+            result = run_build(sources, settings, the_day, bars, stdin, since_at, not no_cache, dry_run=dry_run,
+                               wait=wait_timeout if wait else 0, engine=the_engine)
     except BusyError as e:
         logger.warning("%s", e)  # on stderr unless -q, and in --log-file, where a cron user looks
         raise typer.Exit(0) from None
@@ -238,16 +306,32 @@ def build(
         return
     logger.info("%d stories: %d from the cache, %d summarized", len(result.briefing.stories), result.cached,
                 result.summarized)
-    for path in result.paths:
-        print(path)
+    if not quiet:  # -q: only errors, so a good cron morning mails nothing (the log file has the rest)
+        for path in result.paths:
+            print(path)
+        typer.echo(closing_line(result, time.monotonic() - started), err=True)
+    else:
+        logger.info("%s", closing_line(result, time.monotonic() - started))
     if result.problems:
-        typer.echo(f"{len(result.problems)} input(s) left out; see the messages above.", err=True)
         raise typer.Exit(EXIT_PARTIAL)
 
 
-@app.command()
+def closing_line(result, seconds: float) -> str:
+    """What a run built, in one line on stderr: stories, articles, sources, files, what was left out, time."""
+    b = result.briefing
+    stories = b.all_stories
+    sources = len({a.source for s in stories for a in s.articles})
+    names = [p.name for p in result.paths]
+    files = names[0] + "".join(f", {n.rsplit('.', 1)[-1]}" for n in names[1:]) if names else "nothing"
+    left = f"; {len(result.problems)} left out (see above)" if result.problems else ""
+    return (f"Built {files}: {len(stories)} stor{'y' if len(stories) == 1 else 'ies'} from {b.articles} "
+            f"article{'' if b.articles == 1 else 's'} ({sources} source{'' if sources == 1 else 's'}){left} "
+            f"in {seconds:.1f} s.")
+
+
+@app.command(epilog=SUMMARIZE_EXAMPLES)
 def summarize(
-    file: Annotated[str, typer.Argument(help="An article file (text, HTML, feed, JSONL) or - for stdin.", show_default=False)],
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help="Article files (text, HTML, feed, JSONL), http(s) links to pages or feeds, or - for stdin; read in order.", show_default=False)],
     fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="Output: text, markdown or json.")] = TextFormat.text,
     model: ModelOpt = None,
     sentences: SentencesOpt = None,
@@ -257,35 +341,44 @@ def summarize(
     quiet: QuietOpt = False,
     verbose: VerboseOpt = 0,
 ) -> None:
-    """Print a headline and a short summary for each article in FILE."""
+    """Print a headline and a short summary for each article in the INPUTS: files, links or stdin."""
     _setup_logging(verbose, quiet)
     from .pipeline import read, summarize_articles
     from .render import summaries_text
 
     try:
         settings = load_settings(config, model=model, sentences=sentences)
-        file = _home_str(file)
-        stdin = read_stdin() if file == "-" else None
+        inputs = [_home_str(i) for i in inputs]
+        stdin = read_stdin() if "-" in inputs else None
         if engine is EngineChoice.ray:
             from . import ray_engine
 
             with ray_engine.session(ray_address, verbose > 0):
-                articles, problems = ray_engine.read([file], settings, stdin=stdin)
+                articles, problems = ray_engine.read(inputs, settings, stdin=stdin)
                 summaries, _ = ray_engine.summarize(articles, settings)
-            sys.stdout.write(summaries_text(list(zip(articles, summaries)), fmt.value))
+            sys.stdout.write(summaries_text(list(zip(articles, summaries, strict=True)), fmt.value))
             if problems:
                 raise typer.Exit(EXIT_PARTIAL)
             return
-        articles, problems = read([file], settings, stdin=stdin)
-        factory = _progress(quiet)
-        if factory and len(articles) > 1:
-            with factory(len(articles)) as advance:
-                summaries, _ = summarize_articles(articles, settings, advance)
-        else:
-            summaries, _ = summarize_articles(articles, settings)
+        articles, problems = [], []
+        for given in inputs:  # one at a time, so the output keeps the order given
+            try:
+                got, more = read([given], settings, stdin=stdin)
+            except IngestError as e:  # this input gave nothing; the others still count
+                logger.warning("%s", e)
+                got, more = [], [str(e)]
+            articles += got
+            problems += more
+        if not articles:
+            raise NoInputError(f"No usable articles in {len(inputs)} input(s); see the messages above.")
+        ledger = LeftOut()
+        with _progress(quiet or len(articles) < 2) as bars, track(bars, "summarizing", len(articles)) as advance:
+            summaries, _ = summarize_articles(articles, settings, advance, ledger=ledger)
+        problems += ledger.lines
     except BriefingError as e:
         raise _fail(e) from None
-    sys.stdout.write(summaries_text(list(zip(articles, summaries)), fmt.value))
+    pairs = [(a, s) for a, s in zip(articles, summaries, strict=True) if s is not None]
+    sys.stdout.write(summaries_text(pairs, fmt.value))
     if problems:
         raise typer.Exit(EXIT_PARTIAL)
 
@@ -382,8 +475,38 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
     """Offline news summaries and dated daily briefings."""
 
 
-config_app = typer.Typer(no_args_is_help=True, help="Show the effective settings.")
+config_app = typer.Typer(no_args_is_help=True, help="Write a starting config, or show the effective settings.")
 app.add_typer(config_app, name="config")
+
+
+@config_app.command("init", epilog=CONFIG_INIT_EXAMPLES)
+def config_init(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="A file, folder, feed URL or .opml file to read every morning (repeat it).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Where the briefings go. [default: ~/briefs]")] = None,
+    path: Annotated[Path | None, typer.Option("--path", help="Where to write the config. [default: the platform config path]")] = None,
+) -> None:
+    """Write a commented starting config (sources, out, formats, sections); never overwrites one."""
+    from .config import default_config_path, starting_config
+
+    target = (path or default_config_path()).expanduser()
+    try:
+        text = starting_config([_home_str(s) for s in source or []], (out or Path("~/briefs")).expanduser())
+        if target.exists():
+            raise ConfigError(f"{target} already exists; edit it, or give another --path.")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("x", encoding="utf-8") as f:  # "x": never over a config that appeared meanwhile
+                f.write(text)
+        except FileExistsError:
+            raise ConfigError(f"{target} already exists; edit it, or give another --path.") from None
+        except OSError as e:
+            raise ConfigError(f"Cannot write {target} ({e.strerror}); give another --path.") from None
+        load_settings(target)  # what was written must load
+    except BriefingError as e:
+        raise _fail(e) from None
+    print(target)
+    if not source:
+        typer.echo("No sources yet: add them to the file (sources = [...]) before 'briefing schedule'.", err=True)
 
 
 @config_app.command("show")
@@ -400,20 +523,22 @@ def config_show(config: ConfigOpt = None) -> None:
     sys.stdout.write(show(settings))
 
 
-@app.command()
+@app.command(epilog=SCHEDULE_EXAMPLES)
 def schedule(
     at: Annotated[str, typer.Option("--at", help="Time of day, HH:MM (local time).")] = "06:30",
     config: ConfigOpt = None,
 ) -> None:
-    """Print a crontab line and a systemd service + timer that run the build every morning."""
+    """Print a crontab line and a systemd service + timer that run the build every morning (after checking that
+    the job they run would work)."""
     from .config import config_path
-    from .schedule import units
+    from .schedule import check, units
 
     m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", at)
     if not m:
         raise _fail(ConfigError(f"--at {at!r} is not a time of day; use HH:MM, e.g. 06:30."))
     try:
         settings = load_settings(config)
+        check(settings, config_path(config))
     except BriefingError as e:
         raise _fail(e) from None
     sys.stdout.write(units(int(m.group(1)), int(m.group(2)), config_path(config), settings))

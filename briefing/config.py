@@ -270,3 +270,38 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return json.dumps(value, ensure_ascii=False)
+
+
+def starting_config(sources: list[str], out: Path) -> str:
+    """A commented config to start from (`briefing config init`): every key it sets is a real one, and what
+    it leaves commented out shows the default."""
+    import json
+
+    listed = "[" + ", ".join(json.dumps(src) for src in sources) + "]" if sources else None
+    sections = ", ".join(json.dumps(s) for s in DEFAULT_SECTIONS)
+    return f"""# briefing's settings (TOML). Flags and BRIEFING_* environment variables override them;
+# 'briefing config show' prints what is in effect and where each value came from.
+
+# What a build reads when given no inputs: files, folders, feed URLs (http/https) and .opml lists.
+{"sources = " + listed if listed else '# sources = ["~/news/", "https://feeds.example.org/world.xml", "~/feeds.opml"]'}
+
+# Where the dated briefings (and index.md / index.html) are written.
+out = {json.dumps(str(out))}
+
+# Which files to write each morning: md, html, json.
+formats = ["md", "html"]
+
+# The sections, in order; stories the models are unsure of go to "News". Rename, drop or add (added ones are
+# matched by their name, or by phrases under [section_descriptions]).
+sections = [{sections}]
+
+# top_stories = 5           # stories under "Top stories" (0: none)
+# per_section = 8           # stories shown in full per section; the rest are listed under "More stories"
+# model = "minilm"          # 'briefing models list' shows the others
+# sentences = 3             # summary sentences per story
+# fetch_timeout = 20        # seconds for one feed or page, body included
+# allow_private_fetch = false  # true lets feeds link to pages on private addresses (an intranet)
+
+# [section_descriptions]
+# Climate = ["climate change, emissions, extreme weather, energy transition"]
+"""

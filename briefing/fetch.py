@@ -15,6 +15,7 @@ import logging
 import re
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -379,7 +380,8 @@ def fetch_article(url: str, timeout: float = FETCH_TIMEOUT, allow_private: bool 
 
 
 def read_urls(urls: list[str], state: State | None, timeout: float = FETCH_TIMEOUT, backoff: float = BACKOFF,
-              allow_private: bool = False, budget_s: float = FETCH_BUDGET) -> tuple[list[Article], list[str]]:
+              allow_private: bool = False, budget_s: float = FETCH_BUDGET,
+              advance: Callable[[int], object] | None = None) -> tuple[list[Article], list[str]]:
     """Articles from feed (or page) URLs, and one problem line per URL that failed."""
     articles: list[Article] = []
     problems: list[str] = []
@@ -394,6 +396,8 @@ def read_urls(urls: list[str], state: State | None, timeout: float = FETCH_TIMEO
                 problems.append(str(e))
             except Exception as e:  # one feed must not stop the others: a bug becomes that feed's problem
                 problems.append(_unexpected(url, e))
+            if advance is not None:
+                advance(1)
         articles = fill_from_pages(client, articles, backoff, allow_private, budget)
     return articles, problems
 

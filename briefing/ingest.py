@@ -16,6 +16,7 @@ from typing import Any
 
 from .clean import language, word_count
 from .contain import LeftOut, attempt
+from .progress import ProgressFactory, track
 from .documents import Article
 from .encoding import declared_encoding, decode  # noqa: F401  (part of this module's interface)
 from .errors import IngestError, NoInputError
@@ -418,16 +419,20 @@ def unique_ids(found: Iterable[list[Article]]) -> list[Article]:
     return articles
 
 
-def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None) -> tuple[list[Article], list[str]]:
+def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None,
+                progress: ProgressFactory | None = None) -> tuple[list[Article], list[str]]:
     """Read every input; return the articles and a one-line reason per input (or entry) left out. One input that
     fails in any way, expected or not, costs only itself (contain.attempt)."""
     ledger = LeftOut(log=False)  # require_articles says them
     problems: list[str] = []
     found: list[list[Article]] = []
-    for name, path in list_sources(inputs, problems):
-        got = attempt(ledger, name, lambda: read_source(name, path, stdin, ledger))
-        if got is not None:
-            found.append(got)
+    sources = list_sources(inputs, problems)
+    with track(progress, "reading", len(sources)) as advance:
+        for name, path in sources:
+            got = attempt(ledger, name, lambda: read_source(name, path, stdin, ledger))
+            if got is not None:
+                found.append(got)
+            advance(1)
     return unique_ids(found), problems + ledger.lines
 
 

@@ -42,6 +42,7 @@ from .documents import Article, Briefing, Story, Summary
 from .errors import ConfigError, IngestError, NoInputError
 from .ingest import read_inputs, require_articles
 from .output import locked, write_index, write_together
+from .progress import ProgressFactory, track
 from .render import render_all
 from .sections import CLASSIFIER, classify, descriptions, from_category, story_text
 from .segment import encoder_texts, with_sentences
@@ -53,7 +54,6 @@ from .summarize.encoder import SENTENCE_TOKENS, Encoder, default_encoder
 logger = logging.getLogger(__name__)
 FALLBACK_SECTION = "News"  # where stories go when no encoder is installed and no category fits
 OTHER_LANGUAGES = "Other languages"  # stories the English-only encoder cannot read, without a feed category
-ProgressFactory = Callable[[int], contextlib.AbstractContextManager[ProgressFn]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,15 +146,15 @@ def _disposable(opener, kind: str, quiet: bool = False):
 # -- plan -------------------------------------------------------------------------------------------
 
 def read(inputs: Sequence[str | Path], settings: Settings, stdin: bytes | None = None,
-         state: State | None = None) -> tuple[list[Article], list[str]]:
+         state: State | None = None, progress: ProgressFactory | None = None) -> tuple[list[Article], list[str]]:
     """Every article the inputs (files, folders, -, feed URLs, .opml) hold, and the inputs left out.
 
     NoInputError when none gave an article.
     """
     local, urls, problems = split_inputs(inputs)
-    articles, more = read_inputs(local, stdin=stdin)
+    articles, more = read_inputs(local, stdin=stdin, progress=progress)
     problems += more
-    fetched, more = read_feeds(urls, settings, state)
+    fetched, more = read_feeds(urls, settings, state, progress)
     return require_articles(articles + fetched, problems + more), problems + more
 
 
@@ -178,14 +178,16 @@ def split_inputs(inputs: Sequence[str | Path]) -> tuple[list[str | Path], list[s
     return local, urls, problems
 
 
-def read_feeds(urls: Sequence[str], settings: Settings, state: State | None = None) -> tuple[list[Article], list[str]]:
+def read_feeds(urls: Sequence[str], settings: Settings, state: State | None = None,
+               progress: ProgressFactory | None = None) -> tuple[list[Article], list[str]]:
     """The articles of feed (or page) URLs, fetched here, and one problem line per URL that failed."""
     from .fetch import read_urls
 
     if not urls:
         return [], []
-    return read_urls(list(urls), state, settings.fetch_timeout, allow_private=settings.allow_private_fetch,
-                     budget_s=settings.fetch_budget)
+    with track(progress, "fetching", len(urls)) as advance:
+        return read_urls(list(urls), state, settings.fetch_timeout, allow_private=settings.allow_private_fetch,
+                         budget_s=settings.fetch_budget, advance=advance)
 
 
 def select_since(articles: Sequence[Article], since: datetime, first_seen: dict[str, datetime]) -> list[Article]:
@@ -239,12 +241,13 @@ class LocalEngine:
     name = "local"
 
     def read(self, run: Run, inputs: Sequence[str | Path], stdin: bytes | None) -> tuple[list[Article], list[str]]:
-        return read(inputs, run.settings, stdin, run.state)
+        return read(inputs, run.settings, stdin, run.state, run.progress)
 
     def split(self, run: Run, articles: list[Article]) -> list[Article]:
         known = run.cache.splits([a.text for a in articles]) if run.cache else {}
-        articles = split_contained(run, articles, lambda batch: with_sentences(
-            batch, known, meanwhile=None if run.dry_run else run.warm_up))
+        with track(run.progress, "splitting", len(articles)) as advance:
+            articles = split_contained(run, articles, lambda batch: with_sentences(
+                batch, known, meanwhile=None if run.dry_run else run.warm_up, advance=advance))
         if run.cache and not run.dry_run:
             run.cache.put_splits({a.text: a.sentences or () for a in articles if a.text not in known})
         return articles
@@ -284,7 +287,9 @@ def encode(run: Run, articles: Sequence[Article], encoder: Any) -> list[np.ndarr
     if encoder is None or not articles:
         return []
     texts = [encoder_texts(a, run.settings.max_sentences) for a in articles]
-    vecs = encoder.encode([t for ts in texts for t in ts], max_length=SENTENCE_TOKENS)
+    flat = [t for ts in texts for t in ts]
+    with track(run.progress, "encoding", len(flat)) as advance:
+        vecs = encoder.encode(flat, max_length=SENTENCE_TOKENS, advance=advance)
     cuts = np.cumsum([len(ts) for ts in texts])[:-1]
     return np.split(vecs, cuts)
 
@@ -420,11 +425,8 @@ def summarize(run: Run, stories: Sequence[Sequence[Article]]) -> tuple[list[Summ
     todo = [i for i, s in enumerate(found) if s is None]
     if todo and not run.dry_run:
         batch = with_sentences([articles[i] for i in todo])
-        if run.progress is not None:
-            with run.progress(len(batch)) as advance:
-                made = summarize_contained(summarizer, batch, run.settings.sentences, run.left_out, advance)
-        else:
-            made = summarize_contained(summarizer, batch, run.settings.sentences, run.left_out)
+        with track(run.progress, "summarizing", len(batch)) as advance:
+            made = summarize_contained(summarizer, batch, run.settings.sentences, run.left_out, advance)
         for i, summary in zip(todo, made, strict=True):
             found[i] = summary
             if run.cache and summary is not None:
@@ -474,7 +476,7 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress:
                                        "warnings above.")
                 articles = tuple(kept)
                 key = grouping_key(run, articles, encoder)
-            with run.stage("group"):
+            with run.stage("group"), track(run.progress, "grouping", None):
                 groups, sections = group(run, articles, blocks, encoder)
             if run.cache and not dry_run:
                 run.cache.put_groups(key, groups, sections)

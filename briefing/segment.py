@@ -111,7 +111,8 @@ POOL_FROM = 200  # articles to split before a process pool pays for its start (~
 
 
 def with_sentences(articles: Sequence[Article], known: Mapping[str, tuple[Sentence, ...]] | None = None,
-                   workers: int | None = None, meanwhile: Callable[[], object] | None = None) -> list[Article]:
+                   workers: int | None = None, meanwhile: Callable[[], object] | None = None,
+                   advance: Callable[[int], object] | None = None) -> list[Article]:
     """The articles with their sentences attached: from `known` (text -> sentences, e.g. the cache), else
     split here, in a process pool across the cores when there are many (pysbd is pure Python: it
     would hold one core for ~10 ms an article). `meanwhile` runs in this process while the pool splits
@@ -120,6 +121,8 @@ def with_sentences(articles: Sequence[Article], known: Mapping[str, tuple[Senten
     todo = list(dict.fromkeys(a.text for a in articles if a.sentences is None and a.text not in known))
     workers = workers or len(os.sched_getaffinity(0))
     made: dict[str, tuple[Sentence, ...]] = {}
+    if advance is not None and len(articles) > len(todo):
+        advance(len(articles) - len(todo))  # split already, or the same text as another
     if len(todo) >= POOL_FROM and workers > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -133,10 +136,17 @@ def with_sentences(articles: Sequence[Article], known: Mapping[str, tuple[Senten
                 results = pool.map(split_sentences, todo, chunksize=max(1, len(todo) // (workers * 8)))
                 if meanwhile is not None:
                     meanwhile()
-                made = dict(zip(todo, results))
+                for text, split in zip(todo, results, strict=True):
+                    made[text] = split
+                    if advance is not None:
+                        advance(1)
         except (OSError, RuntimeError) as e:  # no /dev/shm, a sandbox without processes: split here
             logger.debug("no process pool for splitting (%s); splitting in this process", e)
-    made.update({t: split_sentences(t) for t in todo if t not in made})
+    for text in todo:
+        if text not in made:
+            made[text] = split_sentences(text)
+            if advance is not None:
+                advance(1)
     return [a if a.sentences is not None else replace(a, sentences=known[a.text] if a.text in known else made[a.text])
             for a in articles]
 

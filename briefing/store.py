@@ -286,7 +286,7 @@ class CachedEncoder:
         keys = self._keys(texts, max_length)
         self.cache.put_vectors(list({k: np.asarray(v, np.float32).tobytes() for k, v in zip(keys, vectors)}.items()))
 
-    def encode(self, texts, max_length: int | None = None):
+    def encode(self, texts, max_length: int | None = None, advance=None):
         import numpy as np
 
         keys = self._keys(texts, max_length)
@@ -294,8 +294,10 @@ class CachedEncoder:
         if len({len(v) for v in found.values()}) > 1:  # stored vectors of several lengths: trust none of them
             found = {}
         missing = sorted({i for i, k in enumerate(keys) if k not in found}, key=lambda i: keys[i])
+        if advance is not None and len(keys) > len(missing):
+            advance(len(keys) - len(missing))
         if missing:
-            fresh = self.encoder.encode([texts[i] for i in missing], max_length)
+            fresh = self.encoder.encode([texts[i] for i in missing], max_length, advance)
             new = {keys[i]: v.astype(np.float32).tobytes() for i, v in zip(missing, fresh, strict=True)}
             if found and len(next(iter(found.values()))) != fresh.shape[1] * 4:
                 return self._encode_all(texts, keys, max_length)

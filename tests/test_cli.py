@@ -108,6 +108,52 @@ def test_help_lists_every_option():
     assert "--format" in r.stdout and "--sentences" in r.stdout
 
 
+def test_help_shows_examples_exit_codes_and_completion():
+    r = runner.invoke(app, ["--help"])
+    assert "--install-completion" in r.stdout  # typer's own shell completion
+    for command in (["build"], ["summarize"]):
+        text = runner.invoke(app, [*command, "--help"]).stdout
+        assert "Examples:" in text and "Exit codes:" in text
+        assert "5    done, but some inputs, entries or stories were left out" in text
+    text = runner.invoke(app, ["summarize", "--help"]).stdout
+    assert "http(s) links" in text and "briefing summarize a.txt https://example.org/story.html" in text
+    assert "briefing config init --source" in runner.invoke(app, ["config", "init", "--help"]).stdout
+
+
+def test_summarize_takes_several_files_and_links_in_order(echo, tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    page = (FIXTURES / "page.html").read_bytes()
+
+    class Page(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    (tmp_path / "a.txt").write_text("ROME – The vote passed easily on Sunday. Turnout was high.\n")
+    (tmp_path / "c.txt").write_text("PARIS – The museum reopened after a year of repairs. Visitors queued.\n")
+    try:
+        r = runner.invoke(app, ["summarize", str(tmp_path / "a.txt"), f"http://127.0.0.1:{server.server_address[1]}/s",
+                                str(tmp_path / "missing.txt"), str(tmp_path / "c.txt"), "--format", "json"])
+    finally:
+        server.shutdown()
+    assert r.exit_code == 5, r.output
+    records = json.loads(r.stdout)
+    assert len(records) == 3
+    assert records[0]["headline"].startswith("The vote") and records[2]["headline"].startswith("The museum")
+    assert "storm" in json.dumps(records[1]).lower()
+    assert "missing.txt: no such file or folder" in r.stderr
+
+
 def test_python_dash_m_works():
     r = subprocess.run([sys.executable, "-m", "briefing", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and "build" in r.stdout and "summarize" in r.stdout

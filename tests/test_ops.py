@@ -415,8 +415,12 @@ def test_sources_from_config_and_log_file(seeds, echo, tmp_path):
     log = tmp_path / "logs" / "run.log"
     r = runner.invoke(app, ["build", "--config", str(cfg), "-d", "2026-02-05", "--log-file", str(log), "-q"])
     assert r.exit_code == 0, r.output
-    assert r.stdout.splitlines()[0].endswith("2026-02-05.md") and r.stderr == ""
-    assert "stories" in log.read_text()
+    assert r.stdout == "" and r.stderr == ""  # -q: only errors
+    assert (tmp_path / "b" / "2026-02-05.md").exists()
+    assert "Built 2026-02-05.md, html: 4 stories from 4 articles" in log.read_text()
+    r = runner.invoke(app, ["build", "--config", str(cfg), "-d", "2026-02-05"])
+    assert r.stdout.splitlines()[0].endswith("2026-02-05.md")
+    assert r.stderr.startswith("Built 2026-02-05.md, html: 4 stories from 4 articles (1 source) in ")
 
 
 def test_no_inputs_anywhere_is_a_usage_error():
@@ -424,9 +428,37 @@ def test_no_inputs_anywhere_is_a_usage_error():
     assert r.exit_code == 2 and "sources" in r.stderr
 
 
-def test_schedule_prints_cron_and_systemd(tmp_path):
+def test_schedule_refuses_a_job_that_would_fail(tmp_path):
+    """It printed a cron line and a systemd unit that failed every morning when no sources were configured."""
     r = runner.invoke(app, ["schedule", "--at", "05:45"])
-    assert r.exit_code == 0
-    assert "45 5 * * *" in r.stdout and "build --quiet" in r.stdout
-    assert "OnCalendar=*-*-* 05:45:00" in r.stdout and "Persistent=true" in r.stdout
+    assert r.exit_code == 2 and "nothing to read: set sources" in r.stderr and "config init" in r.stderr
+    (tmp_path / "c.toml").write_text('sources = ["missing-folder/"]\n')
+    r = runner.invoke(app, ["schedule", "--config", str(tmp_path / "c.toml")])
+    assert r.exit_code == 2 and "could not read missing-folder/" in r.stderr
+    (tmp_path / "c.toml").write_text(f'sources = ["{tmp_path}"]\nmodel = "bart-cnn"\n')
+    r = runner.invoke(app, ["schedule", "--config", str(tmp_path / "c.toml")])
+    assert r.exit_code == 4 and "briefing models pull bart-cnn" in r.stderr
     assert runner.invoke(app, ["schedule", "--at", "25:00"]).exit_code == 2
+
+
+def test_config_init_then_schedule_then_the_printed_command_builds(seeds, tmp_path):
+    """config init writes a starting config (never over one); schedule prints the job; the job runs."""
+    config = tmp_path / "home" / "xdg_config_home" / "briefing" / "config.toml"
+    out = tmp_path / "morning"
+    r = runner.invoke(app, ["config", "init", "--source", str(seeds), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip() == str(config) and config.exists()
+    text = config.read_text()
+    assert f'sources = ["{seeds}"]' in text and "# top_stories = 5" in text
+    again = runner.invoke(app, ["config", "init", "--source", str(seeds)])
+    assert again.exit_code == 2 and "already exists" in again.stderr and config.read_text() == text
+    r = runner.invoke(app, ["schedule", "--at", "05:45"])
+    assert r.exit_code == 0, r.output
+    assert "OnCalendar=*-*-* 05:45:00" in r.stdout and "Persistent=true" in r.stdout
+    cron = next(line for line in r.stdout.splitlines() if line.startswith("45 5 * * * "))
+    job = subprocess.run(cron.removeprefix("45 5 * * * "), shell=True, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "BRIEFING_MODEL": "lead"})
+    assert job.returncode == 0, job.stderr
+    assert job.stdout == "" and job.stderr == ""  # --quiet: cron mails nothing on a good morning
+    assert list(out.glob("????-??-??.md")) and list(out.glob("????-??-??.html"))
+    assert "INFO" in (out / "briefing.log").read_text()
