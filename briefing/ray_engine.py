@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from . import procs
 from .config import Settings
 from .documents import Article, Summary
 from .errors import ConfigError, IngestError
@@ -74,7 +75,9 @@ def session(address: str | None = None, verbose: bool = False, *, cpus: int | No
         address = None
     if address:
         _reachable(address)
-    with _connected(address, verbose, cpus, timeout or (JOIN_TIMEOUT if address else START_TIMEOUT)):
+    # A local Ray's agents outlive a SIGKILLed driver by ~60 s: the reaper ends them with the run (issue 32).
+    reaper = contextlib.nullcontext() if address else procs.reaper()
+    with reaper, _connected(address, verbose, cpus, timeout or (JOIN_TIMEOUT if address else START_TIMEOUT)):
         _quiet(verbose)
         yield
 

@@ -335,9 +335,7 @@ def test_leaving_the_reaper_kills_nothing_and_ends_its_watcher():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("head", [
-    pytest.param(("-m", "briefing"), id="plain", marks=pytest.mark.xfail(strict=True, reason=(
-        "Ray's dashboard and runtime-env agents outlive a SIGKILLed driver by ~60 s until ray_engine.session "
-        "starts the local Ray inside procs.reaper() (issue 32)"))),
+    pytest.param(("-m", "briefing"), id="plain"),
     pytest.param(("-c", "import sys\nfrom briefing import procs\nfrom briefing.cli import main\n"
                   "sys.argv[0] = 'briefing'\nwith procs.reaper():\n    main()"), id="in-reaper"),
 ])
