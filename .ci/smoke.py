@@ -18,7 +18,7 @@ REAL = ROOT.parent / "shared" / "realworld"
 
 def main() -> int:
     from briefing.errors import BriefingError
-    from briefing.ingest import parse_bytes
+    from briefing.read.parse import parse_bytes
 
     pages = sorted((REAL / "aeb" / "html").glob("*.html")) if REAL.exists() else []
     feeds = sorted((REAL / "feeds").iterdir()) if REAL.exists() else []

@@ -110,8 +110,8 @@ def embed(articles, encoder) -> list:
     import numpy as np
 
     from briefing.config import Settings
-    from briefing.segment import encoder_texts
-    from briefing.summarize.encoder import SENTENCE_TOKENS
+    from briefing.models.encoder import SENTENCE_TOKENS
+    from briefing.text.sentences import encoder_texts
 
     texts = [encoder_texts(a, Settings().max_sentences) for a in articles]
     vecs = encoder.encode([t for ts in texts for t in ts], max_length=SENTENCE_TOKENS)
@@ -136,8 +136,8 @@ def ecbplus(encoder, thresholds, halves: int = 0) -> None:
     """Real multi-outlet events (ECB+ dev): articles read as a user's JSONL, grouped as the pipeline groups them.
     With `halves`, also that many random halves of the topics (seed 0), each grouped alone as a day of its own
     (its own name IDF and neighbourhoods) at SAME_EVENT: how often precision holds on topics it was not set on."""
-    from briefing.cluster import SAME_EVENT, cluster, coverage, event_similarity
-    from briefing.ingest import parse_bytes
+    from briefing.read.parse import parse_bytes
+    from briefing.stories.cluster import SAME_EVENT, cluster, coverage, event_similarity
 
     rows = load("clusters-ecbplus-dev.jsonl")
     data = "\n".join(json.dumps({"id": r["id"], "title": r.get("title"), "text": r["text"]}) for r in rows).encode()
@@ -172,7 +172,7 @@ def ecbplus(encoder, thresholds, halves: int = 0) -> None:
 
 
 def run_clustering(sets, encoder, thresholds):
-    from briefing.cluster import SAME_EVENT, cluster, coverage, event_similarity
+    from briefing.stories.cluster import SAME_EVENT, cluster, coverage, event_similarity
 
     out = {}
     for name, (articles, truth) in sets.items():
@@ -218,7 +218,7 @@ def sections_accuracy(encoder, names=None):
 
     from briefing.config import Settings
     from briefing.documents import Article
-    from briefing.sections import classify, descriptions, story_text
+    from briefing.stories.sections import classify, descriptions, story_text
 
     rows = load("bbc-dev.jsonl")
     names = list(names or Settings().sections)
@@ -245,9 +245,9 @@ def main() -> None:
     ap.add_argument("--no-sections", action="store_true")
     args = ap.parse_args()
 
-    from briefing.cluster import SAME_EVENT as SAME_STORY
     from briefing.config import Settings
-    from briefing.summarize.encoder import default_encoder
+    from briefing.models.encoder import default_encoder
+    from briefing.stories.cluster import SAME_EVENT as SAME_STORY
 
     encoder = default_encoder(Settings())
     t0 = time.perf_counter()

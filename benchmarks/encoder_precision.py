@@ -36,9 +36,9 @@ def main() -> int:
     import torch
 
     from briefing.documents import Article
-    from briefing.models import resolve
-    from briefing.segment import sentences
-    from briefing.summarize.encoder import SENTENCE_TOKENS, Encoder, cpu_has_bf16
+    from briefing.models.encoder import SENTENCE_TOKENS, Encoder, cpu_has_bf16
+    from briefing.models.registry import resolve
+    from briefing.text.sentences import sentences
 
     rows = [json.loads(line) for line in XSUM.open(encoding="utf-8")][: a.articles]
     texts = [s.text for r in rows for s in sentences(Article(r["id"], None, r["text"], "x"))[:30]]

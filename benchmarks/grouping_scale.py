@@ -37,7 +37,7 @@ STORE = Path(os.environ.get("TMPDIR", "/tmp")) / "briefing-grouping-scale.npz"
 
 
 def real_articles():
-    from briefing.ingest import read_inputs
+    from briefing.read.parse import read_inputs
 
     out, truth = [], []
     for name in ("xsum-dev.jsonl", "cnndm-dev.jsonl", "bbc-dev.jsonl", "clusters-ecbplus-dev.jsonl"):
@@ -51,10 +51,10 @@ def real_articles():
 def blocks_for(articles):
     """Each article's sentence vectors, as the pipeline makes them (cached in the briefing cache)."""
     from briefing.config import Settings, cache_dir
+    from briefing.models.encoder import default_encoder
     from briefing.pipeline import Run, encode
-    from briefing.segment import with_sentences
     from briefing.store import CachedEncoder, SummaryCache
-    from briefing.summarize.encoder import default_encoder
+    from briefing.text.sentences import with_sentences
 
     settings = Settings()
     cache = SummaryCache(cache_dir(settings))
@@ -82,7 +82,7 @@ def simulated_day(n: int, seed: int = 7):
     import numpy as np
 
     from briefing.documents import Sentence
-    from briefing.segment import with_sentences
+    from briefing.text.sentences import with_sentences
 
     real, truth = real_articles()
     real = with_sentences(real)
@@ -151,7 +151,7 @@ def agreement(a, b) -> float:
 
 def one_size(n: int, mode: str) -> None:
     """In a fresh process: group a simulated day of n, print one JSON line."""
-    from briefing import cluster as c
+    from briefing.stories import cluster as c
 
     arts, blocks, labels = simulated_day(n)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -179,12 +179,12 @@ def one_size(n: int, mode: str) -> None:
 def ecb_check() -> None:
     import numpy as np
 
-    from briefing import cluster as c
+    from briefing.stories import cluster as c
 
     data = np.load(STORE)
     blocks = np.split(data["vecs"], np.cumsum(data["lens"])[:-1])
     real, truth = real_articles()
-    from briefing.segment import with_sentences
+    from briefing.text.sentences import with_sentences
 
     idx = [i for i, t in enumerate(truth) if "ecb" in t]
     arts = with_sentences([real[i] for i in idx])

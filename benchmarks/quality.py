@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 from briefing.config import load_settings  # noqa: E402
 from briefing.documents import Article  # noqa: E402
-from briefing.segment import sentences  # noqa: E402
 from briefing.summarize import get_summarizer  # noqa: E402
 from briefing.summarize.extractive import clean, is_candidate  # noqa: E402
+from briefing.text.sentences import sentences  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 TASKS = {"cnndm": ("cnndm-dev.jsonl", 3), "xsum": ("xsum-dev.jsonl", 1)}
@@ -120,8 +120,8 @@ def compression_task(limit: int | None, show: int) -> dict:
     the raw tagger (keep p >= 0.5), decoding with whole units and trimmed ends, and as a headline (6-14 words)."""
     import random
 
-    from briefing.compress import decode, shared_compressor, tokens
-    from briefing.models import _package_path
+    from briefing.models.registry import _package_path
+    from briefing.summarize.compress import decode, shared_compressor, tokens
 
     sys.path.insert(0, str(ROOT / "training"))
     from train_compressor import word_f1
@@ -166,7 +166,7 @@ def agnews_task(summarizer, scorer, limit: int | None, show: int) -> dict:
 
     rows = [json.loads(line) for line in (EVAL / "headlines-agnews-dev.jsonl").open(encoding="utf-8")]
     rows = rows[:limit] if limit else rows
-    from briefing.ingest import parse_bytes
+    from briefing.read.parse import parse_bytes
 
     # read as a user's JSONL would be (the real input path: entities, datelines), without the title
     data = "\n".join(json.dumps({"id": r["id"], "text": r["text"]}) for r in rows).encode()

@@ -65,7 +65,7 @@ def main() -> None:
     args = ap.parse_args()
     import trafilatura
 
-    from briefing.ingest import parse_bytes
+    from briefing.read.parse import parse_bytes
 
     truth = json.loads((REAL / "aeb" / "ground-truth.json").read_text())
     pages = sorted((REAL / "aeb" / "html").glob("*.html"))

@@ -46,11 +46,11 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
+    import tiny_models as tm
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    import tiny_models as tm
     from briefing.config import Settings
     from briefing.summarize import get_summarizer
 

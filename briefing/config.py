@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .render import FORMATS
+from .publish.render import FORMATS
 
 FETCH_TIMEOUT = 20  # seconds for one HTTP request, body included (a total deadline, not per read)
 FETCH_BUDGET = 300  # seconds for all of a run's HTTP fetches together

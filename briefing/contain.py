@@ -14,14 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from . import sanitize
 from .errors import BriefingError
+from .text import sanitize
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-R = TypeVar("R")
 
 
 def describe(item: str, error: BaseException) -> str:
@@ -62,15 +61,12 @@ class LeftOut:
         return iter(self.lines)
 
 
-_FAILED = object()
-
-
-def attempt(ledger: LeftOut | None, item: str, fn: Callable[[], T]) -> T | None:
-    """fn()'s result, or None when it raised: the failure is written to the ledger (or logged as a warning
-    when there is none) and the caller goes on with the next item. KeyboardInterrupt and SystemExit (SIGTERM)
-    are not items' faults: they pass."""
+def attempt(ledger: LeftOut | None, item: str, fn: Callable[..., T], *args: Any) -> T | None:
+    """fn(*args), or None when it raised: the failure is written to the ledger (or logged as a warning when
+    there is none) and the caller goes on with the next item. KeyboardInterrupt and SystemExit (SIGTERM) are
+    not items' faults: they pass."""
     try:
-        return fn()
+        return fn(*args)
     except Exception as e:  # noqa: BLE001 - this is the containment boundary
         line = describe(item, e)
         if ledger is None:
@@ -78,21 +74,3 @@ def attempt(ledger: LeftOut | None, item: str, fn: Callable[[], T]) -> T | None:
         else:
             ledger.add(line)
         return None
-
-
-def each(ledger: LeftOut | None, items: Iterable[T], name: Callable[[T], str], fn: Callable[[T], R]) -> list[R]:
-    """fn(item) for every item, each contained: the results of those that did not fail, in order."""
-    out: list[R] = []
-    for item in items:
-        result: object = _FAILED
-        try:
-            result = fn(item)
-        except Exception as e:  # noqa: BLE001 - the containment boundary
-            line = describe(name(item), e)
-            if ledger is None:
-                logger.warning("%s", line)
-            else:
-                ledger.add(line)
-        if result is not _FAILED:
-            out.append(result)  # type: ignore[arg-type]
-    return out

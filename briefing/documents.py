@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from . import sanitize
-from .urls import safe_id, safe_url
+from .text import sanitize
+from .text.urls import safe_id, safe_url
 
 
 @dataclass(frozen=True, slots=True)

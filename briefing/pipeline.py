@@ -22,7 +22,18 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .cluster import (
+from .config import Settings
+from .contain import LeftOut, attempt
+from .documents import Article, Briefing, Story, Summary
+from .errors import ConfigError, IngestError, NoInputError
+from .models.encoder import SENTENCE_TOKENS, Encoder, default_encoder
+from .progress import ProgressFactory, track
+from .publish.compose import best_article, compose
+from .publish.output import locked, write_index, write_together
+from .publish.render import render_all
+from .read.parse import read_inputs, require_articles
+from .store import CachedEncoder, State, SummaryCache
+from .stories.cluster import (
     DAY_PENALTY,
     DENSE_UP_TO,
     NEIGHBOURS,
@@ -35,21 +46,10 @@ from .cluster import (
     joined_reports,
     readable,
 )
-from .compose import best_article, compose
-from .contain import LeftOut, attempt
-from .config import Settings
-from .documents import Article, Briefing, Story, Summary
-from .errors import ConfigError, IngestError, NoInputError
-from .ingest import read_inputs, require_articles
-from .output import locked, write_index, write_together
-from .progress import ProgressFactory, track
-from .render import render_all
-from .sections import CLASSIFIER, classify, descriptions, from_category, story_text
-from .segment import encoder_texts, with_sentences
-from .store import CachedEncoder, State, SummaryCache
+from .stories.sections import CLASSIFIER, classify, descriptions, from_category, story_text
 from .summarize import get_summarizer
 from .summarize.base import ProgressFn, Summarizer
-from .summarize.encoder import SENTENCE_TOKENS, Encoder, default_encoder
+from .text.sentences import encoder_texts, with_sentences
 
 logger = logging.getLogger(__name__)
 FALLBACK_SECTION = "News"  # where stories go when no encoder is installed and no category fits
@@ -160,7 +160,7 @@ def read(inputs: Sequence[str | Path], settings: Settings, stdin: bytes | None =
 
 def split_inputs(inputs: Sequence[str | Path]) -> tuple[list[str | Path], list[str], list[str]]:
     """(files, folders and -; feed URLs, with those .opml files list; the .opml files that cannot be read)."""
-    from .fetch import is_url, opml_urls
+    from .read.http import is_url, opml_urls
 
     local: list[str | Path] = []
     urls: list[str] = []
@@ -181,7 +181,7 @@ def split_inputs(inputs: Sequence[str | Path]) -> tuple[list[str | Path], list[s
 def read_feeds(urls: Sequence[str], settings: Settings, state: State | None = None,
                progress: ProgressFactory | None = None) -> tuple[list[Article], list[str]]:
     """The articles of feed (or page) URLs, fetched here, and one problem line per URL that failed."""
-    from .fetch import read_urls
+    from .read.http import read_urls
 
     if not urls:
         return [], []
@@ -268,7 +268,7 @@ def split_contained(run: Run, articles: list[Article], split: Callable[[list[Art
         logger.debug("splitting the batch failed; splitting article by article", exc_info=True)
     out = []
     for a in articles:
-        got = attempt(run.left_out, _named(a), lambda: split([a]))
+        got = attempt(run.left_out, _named(a), split, [a])
         if got:
             out += got
     return out
@@ -307,7 +307,7 @@ def encode_contained(run: Run, engine: Engine, articles: Sequence[Article],
     kept: list[Article] = []
     blocks: list[np.ndarray] = []
     for a in articles:
-        got = attempt(run.left_out, _named(a), lambda: encode(run, [a], encoder))
+        got = attempt(run.left_out, _named(a), encode, run, [a], encoder)
         if got:
             kept.append(a)
             blocks += got
@@ -348,7 +348,7 @@ def grouping_key(run: Run, articles: Sequence[Article], encoder: Any) -> str:
     """What determines a grouping: every field of every article (in order), the encoder, the sections, their
     phrases and the section models, the thresholds and our version. A rerun over the same inputs reuses the grouping."""
     from . import __version__
-    from .models import fingerprint
+    from .models.registry import fingerprint
 
     h = hashlib.sha256()
     st = run.settings
@@ -399,7 +399,7 @@ def summarize_contained(summarizer: Summarizer, articles: Sequence[Article], n_s
         logger.debug("summarizing the batch failed; summarizing article by article", exc_info=True)
     out: list[Summary | None] = []
     for a in articles:
-        got = attempt(ledger, _named(a), lambda: summarizer.summarize([a], n_sentences))
+        got = attempt(ledger, _named(a), summarizer.summarize, [a], n_sentences)
         out.append(got[0] if got else None)
     return out
 
@@ -507,7 +507,7 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress:
 def renderable(ledger: LeftOut, stories: Sequence[Story]) -> list[int]:
     """The indices of the stories every format can render; one that fails to render is left out (ledger), not
     the briefing."""
-    from .render import check_story
+    from .publish.render import check_story
 
     return [i for i, st in enumerate(stories)
-            if attempt(ledger, f"story {_named(st.lead)}", lambda: check_story(st)) is not None]
+            if attempt(ledger, f"story {_named(st.lead)}", check_story, st) is not None]

@@ -82,6 +82,7 @@ def reaper(poll: float = REAPER_POLL) -> Iterator[None]:
         [sys.executable, "-c", "import sys; from briefing.procs import _reap; _reap(int(sys.argv[1]), float(sys.argv[2]))",
          str(os.getpid()), str(poll)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert watcher.stdin is not None and watcher.stdout is not None  # both are pipes
     try:
         watcher.stdout.readline()  # it has taken its first look: it is watching
         yield

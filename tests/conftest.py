@@ -12,7 +12,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # nothing may try the hub
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 from briefing.documents import Article, Summary  # noqa: E402
-from briefing.segment import split_sentences  # noqa: E402
+from briefing.text.sentences import split_sentences  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent

@@ -14,9 +14,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from briefing.render import to_html
 from test_render import sample_briefing
+
+from briefing.publish.render import to_html
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 if CHROMIUM is None and os.environ.get("CI"):

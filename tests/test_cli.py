@@ -3,10 +3,10 @@ import subprocess
 import sys
 
 import pytest
+from conftest import FIXTURES, ROOT
 from typer.testing import CliRunner
 
-from briefing.cli import app
-from conftest import FIXTURES, ROOT
+from briefing.apps.cli import app
 
 runner = CliRunner()
 
@@ -61,7 +61,7 @@ def test_failed_render_leaves_previous_files_and_no_temp_files(echo, seeds, tmp_
     def boom(*a, **k):
         raise RuntimeError("disk gone")
 
-    monkeypatch.setattr("briefing.render.to_html", boom)
+    monkeypatch.setattr("briefing.publish.render.to_html", boom)
     with pytest.raises(RuntimeError):
         runner.invoke(app, ["build", str(seeds), "--date", "2026-02-05"], catch_exceptions=False)
     assert (out / "2026-02-05.md").read_text() == "old md"

@@ -5,7 +5,7 @@ import pytest
 
 from briefing.config import load_settings
 from briefing.errors import ConfigError, ModelNotFound
-from briefing.models import infer_kind, registry, require_present, resolve
+from briefing.models.registry import infer_kind, registry, require_present, resolve
 
 
 def test_layers_file_then_env_then_flags(tmp_path, monkeypatch):

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, ROOT, EchoSummarizer
 from typer.testing import CliRunner
 
-from briefing.cli import app
-from conftest import FIXTURES, ROOT, EchoSummarizer
+from briefing.apps.cli import app
 
 runner = CliRunner()
 REAL = ROOT.parent / "shared" / "realworld"
@@ -137,7 +137,7 @@ def test_control_and_bidi_entities_are_stripped_everywhere(tmp_path):
 
 
 def test_cjk_text_ending_in_a_full_stop_is_not_cut_off():
-    from briefing.ingest import parse_bytes
+    from briefing.read.parse import parse_bytes
 
     text = "北京市政府周一宣布，新的地铁线路将于三月开通。官员表示，这条线路将使通勤时间缩短一半。\n".encode()
     (article,) = parse_bytes(text, "cjk.txt", ".txt")
@@ -148,7 +148,7 @@ def test_cjk_text_ending_in_a_full_stop_is_not_cut_off():
 
 def test_unclosed_media_captions_are_read_in_linear_time():
     """H3: 50,000 unclosed <media:text> (600 KB) took over 100 s (a lazy regex rescanned to the end each time)."""
-    from briefing.ingest import parse_bytes
+    from briefing.read.parse import parse_bytes
 
     def feed(n: int) -> bytes:
         return _feed(ITEM.format(title="Port terminal opens", link="https://example.org/a",
@@ -251,7 +251,7 @@ def test_foreign_files_in_the_output_folder_do_not_stop_the_build(seeds, echo, t
 
 KILL_AMONG_RENAMES = """
 import os, signal, sys
-import briefing.output as output
+import briefing.publish.output as output
 real = os.replace
 done = []
 def replace(src, dst):
@@ -260,7 +260,7 @@ def replace(src, dst):
     if str(dst).endswith("2026-02-05.md"):  # the first of the day's files switched: killed here
         os.kill(os.getpid(), signal.SIGKILL)
 output.os.replace = replace
-from briefing.cli import main
+from briefing.apps.cli import main
 sys.argv = ["briefing", "build", sys.argv[1], "-o", sys.argv[2], "-d", "2026-02-05", "--model", "lead", "--format", "all"]
 main()
 """
@@ -278,7 +278,7 @@ def test_a_kill_among_the_renames_leaves_no_mixed_day(seeds, tmp_path):
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert (out / "2026-02-05.md").read_text() != "old md\n"  # killed between the first rename and the others
     assert (out / "2026-02-05.html").read_text() == "old html\n"
-    from briefing.output import locked
+    from briefing.publish.output import locked
 
     with locked(out):  # what the next run does first
         pass
@@ -373,7 +373,7 @@ def test_a_fifo_inside_a_folder_is_named(echo, tmp_path):
 # -- the containment boundary: unexpected errors in one item -------------------------------------------------
 
 def test_an_unexpected_error_in_one_input_leaves_out_that_input(seeds, echo, tmp_path, monkeypatch):
-    import briefing.ingest as ingest
+    import briefing.read.parse as ingest
 
     real = ingest.parse_feed
 
@@ -394,7 +394,7 @@ def test_an_unexpected_error_in_one_input_leaves_out_that_input(seeds, echo, tmp
 
 
 def test_an_unexpected_error_in_one_feed_entry_leaves_out_that_entry(echo, tmp_path, monkeypatch):
-    import briefing.ingest as ingest
+    import briefing.read.parse as ingest
 
     real = ingest._entry_article
 
@@ -435,7 +435,7 @@ def test_an_article_the_model_fails_on_is_left_out_and_the_rest_summarized(seeds
 
 
 def test_a_story_that_cannot_be_rendered_is_left_out(seeds, echo, tmp_path, monkeypatch):
-    import briefing.render as render
+    import briefing.publish.render as render
 
     real = render.story_record
 
@@ -452,7 +452,7 @@ def test_a_story_that_cannot_be_rendered_is_left_out(seeds, echo, tmp_path, monk
 
 
 def test_a_splitter_failure_leaves_out_one_article(seeds, echo, tmp_path, monkeypatch):
-    import briefing.segment as segment
+    import briefing.text.sentences as segment
 
     real = segment.split_sentences
 

@@ -7,23 +7,22 @@ import json
 import types
 
 import pytest
+from conftest import ROOT
 
-from briefing import segment
 from briefing.config import DEFAULT_SECTIONS, Settings
 from briefing.documents import Article
-from briefing.ingest import read_inputs
-from briefing.models import fingerprint
-from briefing.sections import DEFAULT_PHRASES
+from briefing.models.registry import fingerprint
+from briefing.read.parse import read_inputs
+from briefing.stories.sections import DEFAULT_PHRASES
 from briefing.summarize import BACKENDS, KINDS, get_summarizer
 from briefing.summarize.registry import factory
-
-from conftest import ROOT
+from briefing.text import sentences as segment
 
 GOLDEN = ROOT / "tests" / "golden" / "seeds-minilm.json"
 
 
 def test_model_kinds_derive_from_the_one_backend_table():
-    import briefing.models as models
+    import briefing.models.registry as models
 
     assert models.KINDS == KINDS == tuple(BACKENDS)
     for kind in KINDS:
@@ -91,7 +90,7 @@ def test_golden_holds_in_both_precisions(precision):
 
 
 def test_bf16_vectors_are_close_to_fp32():
-    from briefing.summarize.encoder import Encoder
+    from briefing.models.encoder import Encoder
 
     path = get_summarizer(Settings(model="minilm")).encoder.path
     texts = ["The central bank raised interest rates on Thursday.", "Rain is expected in Rome.",
@@ -135,9 +134,9 @@ def test_light_bert_equals_transformers_bert():
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from briefing.models import resolve
-    from briefing.summarize import bert
-    from briefing.summarize.encoder import inference
+    from briefing.models.encoder import inference
+    from briefing.models.registry import resolve
+    from briefing.models import bert
 
     path = resolve("minilm").path
     assert bert.supported(path)
@@ -166,8 +165,8 @@ def test_encoder_vectors_do_not_depend_on_batching(light, monkeypatch):
     it gets encoded alone, through bert.py and through the transformers fallback alike."""
     import numpy as np
 
-    from briefing.models import resolve
-    from briefing.summarize import bert, encoder
+    from briefing.models.registry import resolve
+    from briefing.models import bert, encoder
 
     if not light:
         monkeypatch.setattr(bert, "supported", lambda path: False)
@@ -188,7 +187,7 @@ def test_summarize_loads_no_transformers(tmp_path):
 
     (tmp_path / "a.txt").write_text("The council approved the budget on Tuesday. Spending on schools rises. "
                                     "Critics said taxes rise too far.", encoding="utf-8")
-    code = ("import sys; from briefing.cli import main; sys.argv = ['briefing', 'summarize', sys.argv[1]]\n"
+    code = ("import sys; from briefing.apps.cli import main; sys.argv = ['briefing', 'summarize', sys.argv[1]]\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print('torch' in sys.modules, 'transformers' in sys.modules, file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "a.txt")], capture_output=True, text=True,
@@ -202,7 +201,7 @@ def test_seed_briefing_sections(tmp_path):
     closest call, the Routh conviction, is World by 0.055 in probability over Sports: far above bf16 noise)."""
     from typer.testing import CliRunner
 
-    from briefing.cli import app
+    from briefing.apps.cli import app
 
     out = tmp_path / "b"
     r = CliRunner().invoke(app, ["build", str(ROOT / "seeds"), "--date", "2026-02-05", "--out", str(out),

@@ -1,18 +1,23 @@
-import os
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT, make_article
 
 from briefing.config import Settings
-from briefing.ingest import read_inputs
+from briefing.read.parse import read_inputs
 from briefing.summarize import get_summarizer
 from briefing.summarize.extractive import (
-    LeadSummarizer, clean, is_candidate, lead, lexical_centrality, score_sentences,
+    LeadSummarizer,
+    clean,
+    is_candidate,
+    lead,
+    lexical_centrality,
+    score_sentences,
 )
-from briefing.segment import split_sentences
-from conftest import ROOT, make_article
+from briefing.text.sentences import split_sentences
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -90,7 +95,7 @@ def test_minilm_headline_is_standalone_and_summary_in_document_order(minilm):
 
 
 def test_compressed_headline_never_ends_on_a_dangling_negation():
-    from briefing.compress import _trim, tokens
+    from briefing.summarize.compress import _trim, tokens
 
     text = "Volkswagen’s first ID.3 car based on the MEB platform isn’t expected until next year"
     toks = tokens(text)

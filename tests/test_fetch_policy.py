@@ -20,8 +20,8 @@ import httpcore
 import pytest
 from conftest import FIXTURES
 
-from briefing import fetch
 from briefing.errors import ConfigError, IngestError
+from briefing.read import http as fetch
 
 FEED = (FIXTURES / "feed.xml").read_bytes()
 PAGE = (FIXTURES / "page.html").read_bytes()
@@ -277,7 +277,7 @@ def exploding(monkeypatch):
 
 
 def test_an_unexpected_error_in_one_feed_is_its_one_line_problem(server, exploding, caplog):
-    caplog.set_level(logging.DEBUG, logger="briefing.fetch")
+    caplog.set_level(logging.DEBUG, logger="briefing.read.http")
     boom = f"http://127.0.0.1:{server}/boom.xml?token=s3cr3t"
     exploding["error"] = RuntimeError(f"could not read {boom}\nsecond line")
     articles, problems = fetch.read_urls([boom, f"http://127.0.0.1:{server}/feed.xml"], None, timeout=5)

@@ -21,15 +21,15 @@ from pathlib import Path
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
+from conftest import FIXTURES  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from briefing.config import load_settings  # noqa: E402
 from briefing.documents import Article, Story, Summary  # noqa: E402
 from briefing.errors import BriefingError, ConfigError  # noqa: E402
-from briefing.ingest import parse_bytes, read_inputs  # noqa: E402
-from briefing.urls import redact, safe_url  # noqa: E402
-from conftest import FIXTURES  # noqa: E402
+from briefing.read.parse import parse_bytes, read_inputs  # noqa: E402
+from briefing.text.urls import redact, safe_url  # noqa: E402
 
 EXAMPLES = int(os.environ.get("BRIEFING_FUZZ_EXAMPLES", "40"))
 settings.register_profile("briefing", max_examples=EXAMPLES, deadline=None,
@@ -192,8 +192,8 @@ OUR_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "h1", "h2"
 
 @given(st.lists(mutated(".xml"), min_size=1, max_size=3))
 def test_what_hostile_feeds_yield_renders_without_live_markup(feeds):
-    from briefing.compose import compose
-    from briefing.render import render_all
+    from briefing.publish.compose import compose
+    from briefing.publish.render import render_all
 
     articles = [a for i, data in enumerate(feeds) for a in parse_or_clean_error(data, ".xml")][:20]
     if not articles:

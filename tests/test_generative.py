@@ -8,20 +8,19 @@ import re
 from pathlib import Path
 
 import pytest
+import tiny_models as tm
+from conftest import deleted_from
 from typer.testing import CliRunner
 
-from conftest import deleted_from
-from briefing.cli import app
+from briefing.apps.cli import app
 from briefing.config import Settings
 from briefing.documents import Article
 from briefing.errors import ModelError
-from briefing.ingest import read_inputs
-from briefing.models import resolve
+from briefing.models.registry import resolve
+from briefing.read.parse import read_inputs
 from briefing.summarize import get_summarizer
 from briefing.summarize.generative import GenerativeSummarizer, _headline
 from briefing.summarize.guard import claims, unsupported
-
-import tiny_models as tm
 
 ROOT = Path(__file__).parent.parent
 SEEDS = ROOT / "seeds"

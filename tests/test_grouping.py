@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURES, make_article
 
-from briefing.cluster import (
+from briefing.stories.cluster import (
     SAME_EVENT,
     _near_copies,
     article_vectors,
@@ -25,7 +25,7 @@ from briefing.cluster import (
     proper_words,
     with_neighbourhoods,
 )
-from briefing.lexicon import stop_words
+from briefing.text.lexicon import stop_words
 
 QUAKE_A = ("A magnitude 6.1 earthquake struck near Lampa in southern Peru on Tuesday, officials said.",
            "The quake damaged 40 homes in Puno province, Peru's civil defence institute said.")
@@ -121,10 +121,10 @@ def test_blocked_grouping_on_real_reports_matches_dense(tmp_path):
     import json
 
     from briefing.config import Settings
-    from briefing.ingest import read_inputs
+    from briefing.models.encoder import default_encoder
     from briefing.pipeline import Run, encode
-    from briefing.segment import with_sentences
-    from briefing.summarize.encoder import default_encoder
+    from briefing.read.parse import read_inputs
+    from briefing.text.sentences import with_sentences
 
     articles = with_sentences(read_inputs([FIXTURES / "events46.jsonl"])[0])
     blocks = encode(Run(Settings()), articles, default_encoder(Settings()))

@@ -9,10 +9,10 @@ import markdown
 import pytest
 from typer.testing import CliRunner
 
-from briefing.cli import app
-from briefing.ingest import read_inputs
-from briefing.render import _safe_url, to_markdown
-from briefing.segment import split_sentences
+from briefing.apps.cli import app
+from briefing.publish.render import _safe_url, to_markdown
+from briefing.read.parse import read_inputs
+from briefing.text.sentences import split_sentences
 
 runner = CliRunner()
 
@@ -56,7 +56,7 @@ def test_fifo_and_devices_are_refused_not_read(tmp_path):
 
 
 def test_endless_stdin_is_cut_at_the_limit(monkeypatch, tmp_path):
-    monkeypatch.setattr("briefing.ingest.MAX_BYTES", 1000)
+    monkeypatch.setattr("briefing.read.parse.MAX_BYTES", 1000)
     r = runner.invoke(app, ["summarize", "-"], input="The council met. " * 200)
     assert r.exit_code == 3 and "standard input is over" in r.output
 
@@ -150,7 +150,7 @@ def test_read_only_output_folder_is_one_line_and_keeps_the_old_brief(tmp_path, s
     def full(*a, **k):
         raise OSError(28, "No space left on device", str(tmp_path / "o" / "x"))
 
-    monkeypatch.setattr("briefing.output.tempfile.mkstemp", full)
+    monkeypatch.setattr("briefing.publish.output.tempfile.mkstemp", full)
     r = runner.invoke(app, ["build", str(seeds), "-o", "o", "-d", "2026-02-05", "--no-cache"])
     assert r.exit_code == 6 and "No space left on device" in r.stderr and "Traceback" not in r.output
     assert (tmp_path / "o" / "2026-02-05.md").read_text() == before

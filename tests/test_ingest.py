@@ -1,12 +1,12 @@
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from briefing.errors import IngestError, NoInputError
-from briefing.ingest import html_to_text, parse_bytes, read_inputs, require_articles
-from conftest import FIXTURES
+from briefing.read.parse import html_to_text, parse_bytes, read_inputs, require_articles
 
 
 def test_html_page_main_text_and_title():

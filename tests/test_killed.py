@@ -336,7 +336,7 @@ def test_leaving_the_reaper_kills_nothing_and_ends_its_watcher():
 @pytest.mark.slow
 @pytest.mark.parametrize("head", [
     pytest.param(("-m", "briefing"), id="plain"),
-    pytest.param(("-c", "import sys\nfrom briefing import procs\nfrom briefing.cli import main\n"
+    pytest.param(("-c", "import sys\nfrom briefing import procs\nfrom briefing.apps.cli import main\n"
                   "sys.argv[0] = 'briefing'\nwith procs.reaper():\n    main()"), id="in-reaper"),
 ])
 def test_a_killed_ray_build_leaves_nothing(tmp_path, head):

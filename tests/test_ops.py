@@ -14,14 +14,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, ROOT
 from filelock import FileLock
 from typer.testing import CliRunner
 
-from briefing import fetch
-from briefing.cli import app, parse_since
+from briefing.apps.cli import app, parse_since
 from briefing.config import Settings
-from briefing.errors import IngestError, ConfigError
-from conftest import FIXTURES, ROOT
+from briefing.errors import ConfigError, IngestError
+from briefing.read import http as fetch
 
 runner = CliRunner()
 FEED = (FIXTURES / "feed.xml").read_bytes()
@@ -226,8 +226,8 @@ def test_rerun_hits_the_cache_and_does_no_model_work(seeds, echo, tmp_path, monk
     def no_work(*args, **kw):
         raise AssertionError("a cached rerun split or embedded a sentence")
 
-    import briefing.segment as segment
-    from briefing.summarize.encoder import Encoder
+    import briefing.text.sentences as segment
+    from briefing.models.encoder import Encoder
 
     segment._split_memo.cache_clear()  # as in a fresh process: splits and vectors only in cache.db
     split, encode = segment.split_sentences, Encoder._encode
@@ -338,12 +338,12 @@ def test_two_concurrent_builds_leave_one_intact_brief(seeds, tmp_path):
 
 KILL_SCRIPT = """
 import os, sys, time
-import briefing.output as output
+import briefing.publish.output as output
 real = os.fsync
 def slow(fd):
     time.sleep(30)  # a slow disk: the test kills us here, mid-write
 output.os.fsync = slow
-from briefing.cli import main
+from briefing.apps.cli import main
 sys.argv = ["briefing", "build", sys.argv[1], "-o", sys.argv[2], "-d", "2026-02-05", "--model", "lead"]
 main()
 """

@@ -22,10 +22,11 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from briefing import ray_engine  # noqa: E402
-from briefing.config import Settings  # noqa: E402
-from briefing.pipeline import build  # noqa: E402
 from conftest import FIXTURES  # noqa: E402
+
+from briefing.config import Settings  # noqa: E402
+from briefing.engines import ray as ray_engine  # noqa: E402
+from briefing.pipeline import build  # noqa: E402
 
 DAY = __import__("datetime").date(2026, 2, 5)
 # exact floats: the engines batch sentences differently, and under bf16 a near-tie could in principle fall the
@@ -95,8 +96,8 @@ def test_ray_rerun_uses_the_cache_and_changes_nothing(local_ray, inputs, tmp_pat
 
 
 def test_ray_summarize_matches_local(local_ray, tmp_path):
-    from briefing.ingest import read_inputs
     from briefing.pipeline import summarize_articles
+    from briefing.read.parse import read_inputs
 
     settings = Settings(precision="fp32")
     articles, _ = ray_engine.read([str(FIXTURES / "day.jsonl")], settings)
@@ -108,7 +109,7 @@ def test_ray_summarize_matches_local(local_ray, tmp_path):
 def test_cli_engine_ray_and_its_errors(local_ray, tmp_path, seeds):
     from typer.testing import CliRunner
 
-    from briefing.cli import app
+    from briefing.apps.cli import app
 
     r = CliRunner().invoke(app, ["build", str(seeds), "--engine", "ray", "--out", str(tmp_path / "o"), "-d", "2026-02-05"])
     assert r.exit_code == 0, r.output
@@ -153,15 +154,15 @@ def test_local_ray_is_on_loopback_and_its_workers_import_the_installed_package(l
 
 
 def test_a_file_that_fails_to_read_in_any_way_costs_only_itself(monkeypatch, tmp_path):
-    import briefing.ingest
+    import briefing.read.parse
 
     def broken(name, path, stdin=None, ledger=None):
         if path.name == "bad.txt":
             raise UnicodeError("a bug met on one file")
         return real(name, path, stdin, ledger)
 
-    real = briefing.ingest.read_source
-    monkeypatch.setattr(briefing.ingest, "read_source", broken)
+    real = briefing.read.parse.read_source
+    monkeypatch.setattr(briefing.read.parse, "read_source", broken)
     (tmp_path / "bad.txt").write_text("Bad news.")
     (tmp_path / "good.txt").write_text("Good news\n\nThe harbour reopened on Monday.")
     rows = [ray_engine._read_file({"n": n, "name": p.name, "path": str(p)})
@@ -203,7 +204,7 @@ def silent():
 
 DEADLINE = """
 import sys, time
-from briefing import ray_engine
+from briefing.engines import ray as ray_engine
 from briefing.errors import ConfigError
 t = time.monotonic()
 try:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from briefing.clean import clean_lines, is_boilerplate, language, word_count
 from briefing.errors import IngestError
-from briefing.headline import can_lead, clean_title
-from briefing.ingest import html_to_text, parse_bytes, read_inputs
-from briefing.publisher import feed_publisher, publisher
+from briefing.read.furniture import clean_lines, is_boilerplate, language, word_count
+from briefing.read.parse import html_to_text, parse_bytes, read_inputs
+from briefing.read.publisher import feed_publisher, publisher
+from briefing.summarize.headline import can_lead, clean_title
 
 ROOT = Path(__file__).parent.parent
 REAL = ROOT.parent / "shared" / "realworld"

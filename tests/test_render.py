@@ -3,11 +3,12 @@ import os
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from briefing.compose import TOP, compose
-from briefing.documents import Article, Story, Summary
-from briefing.output import read_front_matter, write_atomic, write_index
-from briefing.render import md_escape, to_html, to_json, to_markdown
 from conftest import EchoSummarizer, make_article
+
+from briefing.documents import Article, Story, Summary
+from briefing.publish.compose import TOP, compose
+from briefing.publish.output import read_front_matter, write_atomic, write_index
+from briefing.publish.render import md_escape, to_html, to_json, to_markdown
 
 GOLDEN = Path(__file__).parent / "golden"
 SECTIONS = ("World", "Business", "Science")
@@ -181,7 +182,7 @@ def test_escaped_text_reads_as_written_in_html():
 
 
 def test_more_stories_line_names_each_outlet_once():
-    from briefing.render import more_line
+    from briefing.publish.render import more_line
 
     two = [make_article("Ambassador visits Bangalore. He meets the chief minister.", id=f"v{i}", source="Varthabharathi",
                         url=f"https://varthabharati.example/{i}") for i in range(2)]

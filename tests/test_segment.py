@@ -1,8 +1,8 @@
 import pytest
+from conftest import make_article
 
 from briefing.documents import Article
-from briefing.segment import _segmenter, approx_tokens, make_segments, one_sentence, split_sentences
-from conftest import make_article
+from briefing.text.sentences import _segmenter, approx_tokens, make_segments, one_sentence, split_sentences
 
 
 def test_abbreviations_and_quotes_do_not_split():

@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("fastapi")
+from conftest import FIXTURES, EchoSummarizer, deleted_from  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
-from briefing.batching import MicroBatcher, ShuttingDown  # noqa: E402
-from briefing.cli import app  # noqa: E402
+from briefing.apps.batching import MicroBatcher, ShuttingDown  # noqa: E402
+from briefing.apps.cli import app  # noqa: E402
+from briefing.apps.serve import ServeLimits, create_app  # noqa: E402
 from briefing.config import Settings  # noqa: E402
-from briefing.serve import ServeLimits, create_app  # noqa: E402
-from conftest import FIXTURES, EchoSummarizer, deleted_from  # noqa: E402
 
 ARTICLE = ("The city council approved a new budget on Tuesday after a six-hour debate. "
            "The plan adds 12 million dollars for schools and road repairs. "

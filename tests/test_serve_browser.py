@@ -52,8 +52,8 @@ def server(tmp_path_factory):
     """`briefing serve`'s app with the default model, on a real port."""
     import uvicorn
 
+    from briefing.apps.serve import create_app
     from briefing.config import Settings
-    from briefing.serve import create_app
 
     out = tmp_path_factory.mktemp("briefs")
     port = _port()
@@ -167,10 +167,10 @@ def test_an_article_that_fails_shows_its_error_and_the_others_their_bullets(brow
     """Two articles, the second one the summarizer fails on: the page shows the first's headline and the
     second's {"id", "error"} record as a line of text (before, the script stopped at the record without a summary)."""
     import uvicorn
-
-    from briefing.config import Settings
-    from briefing.serve import create_app
     from conftest import EchoSummarizer
+
+    from briefing.apps.serve import create_app
+    from briefing.config import Settings
 
     class FailsOnBoom(EchoSummarizer):
         def summarize(self, articles, n_sentences, progress=None):

@@ -23,12 +23,12 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("fastapi")
+from conftest import EchoSummarizer  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
+from briefing.apps.serve import ServeLimits, create_app, make_server  # noqa: E402
 from briefing.config import Settings  # noqa: E402
 from briefing.errors import IngestError  # noqa: E402
-from briefing.serve import ServeLimits, create_app, make_server  # noqa: E402
-from conftest import EchoSummarizer  # noqa: E402
 
 TESTS = Path(__file__).parent
 CSP = "content-security-policy"
@@ -153,7 +153,7 @@ def test_a_crash_is_a_json_500_with_the_headers(monkeypatch):
     def broken(body, settings):
         raise KeyError("a bug")
 
-    monkeypatch.setattr("briefing.serve.parse_request", broken)
+    monkeypatch.setattr("briefing.apps.serve.parse_request", broken)
     with TestClient(app_with(), raise_server_exceptions=False) as c:
         r = c.post("/summarize", json={"text": "The council met."})
         assert r.status_code == 500 and r.json()["detail"].startswith("internal error (KeyError)")
@@ -283,7 +283,7 @@ def test_a_request_still_running_when_the_shutdown_gives_up_gets_a_json_503(monk
         time.sleep(4)
         raise AssertionError("cancelled before this")
 
-    monkeypatch.setattr("briefing.serve.parse_request", slow_parse)
+    monkeypatch.setattr("briefing.apps.serve.parse_request", slow_parse)
     got: dict = {}
     with real_server(shutdown_grace=0.5) as (port, server):
         t = threading.Thread(target=lambda: got.update(r=httpx.post(f"http://127.0.0.1:{port}/summarize",
@@ -342,7 +342,7 @@ SLOW_SERVER = textwrap.dedent("""
     sys.path.insert(0, {tests!r})
     from conftest import EchoSummarizer
     from briefing.config import Settings
-    from briefing.serve import ServeLimits, serve
+    from briefing.apps.serve import ServeLimits, serve
 
     class Slow(EchoSummarizer):
         def summarize(self, articles, n, progress=None):

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import FIXTURES, EchoSummarizer, make_article
 from typer.testing import CliRunner
 
-from briefing import cluster as clustering
-from briefing.cli import app
-from briefing.cluster import SAME_EVENT, cluster, coverage, joined_reports
+from briefing.apps.cli import app
 from briefing.config import Settings
-from briefing.ingest import read_inputs
+from briefing.models.encoder import default_encoder
 from briefing.pipeline import group_stories
-from briefing.sections import assign
+from briefing.read.parse import read_inputs
 from briefing.store import KEEP_DAYS, CachedEncoder, SummaryCache
-from briefing.summarize.encoder import default_encoder
-from conftest import FIXTURES, EchoSummarizer, make_article
+from briefing.stories import cluster as clustering
+from briefing.stories.cluster import SAME_EVENT, cluster, coverage, joined_reports
+from briefing.stories.sections import assign
 
 runner = CliRunner()
 DAY = FIXTURES / "day.jsonl"
@@ -60,7 +60,7 @@ def test_average_linkage_does_not_chain_two_events():
 def test_merged_groups_count_alike_weighted_average_linkage():
     """After 0, 1 and 2 (one event) merge, 3's similarity to them is the mean of (0+1)'s and 2's: 0.45, not
     the mean over the three articles (0.40). Dense and sparse linkage agree."""
-    from briefing.cluster import _sparse_average_linkage
+    from briefing.stories.cluster import _sparse_average_linkage
 
     arts = [make_article(f"Story {c} text here.", id=c) for c in "abcd"]
     sim = np.array([[1, .9, .9, .3], [.9, 1, .9, .3], [.9, .9, 1, .6], [.3, .3, .6, 1]])
@@ -76,7 +76,7 @@ def test_groups_whose_reports_agree_on_average_merge_whatever_the_order_of_merge
     and far from 2, is 0.40 from the group by it ((0.5 + 0.5) / 2 + 0.3) / 2, while its reports agree at
     (0.5 + 0.5 + 0.3) / 3 = 0.433 on average: the plain mean merges it at 0.42. 4 is below both. Dense and
     sparse linkage agree."""
-    from briefing.cluster import _sparse_average_linkage
+    from briefing.stories.cluster import _sparse_average_linkage
 
     arts = [make_article(f"Story {c} text here.", id=c) for c in "abcde"]
     sim = np.array([[1, .95, .9, .5, .2], [.95, 1, .9, .5, .2], [.9, .9, 1, .3, .5], [.5, .5, .3, 1, .1],
@@ -154,7 +154,7 @@ def test_encoder_memo_encodes_each_text_once(monkeypatch):
     first = enc.encode(texts, 48)
     calls = []
     real = enc._encode
-    monkeypatch.setattr(enc, "_encode", lambda t, m: calls.append(list(t)) or real(t, m))
+    monkeypatch.setattr(enc, "_encode", lambda t, m, advance=None: calls.append(list(t)) or real(t, m, advance))
     again = enc.encode(texts[2:] + ["A new sentence."] * 2, 48)
     assert calls == [["A new sentence."]]
     assert np.allclose(again[:3], first[2:])
@@ -221,7 +221,7 @@ def test_lexical_probabilities_are_tfidf_and_softmax():
 
     import numpy as np
 
-    from briefing.sections import lexical_probabilities
+    from briefing.stories.sections import lexical_probabilities
 
     vocab = {"goal": 0, "match": 1, "shares": 2, "late goal": 3, "goal match": 4, "the": 5}
     idf = np.array([1.0, 2.0, 1.5, 3.0, 1.0, 1.0])
@@ -243,7 +243,7 @@ def test_shipped_section_models_read_the_words():
     """The default classifier with the lexical model: earnings news is Business, a match report Sports."""
     import numpy as np
 
-    from briefing.sections import classify, load_classifier, load_lexical, story_text
+    from briefing.stories.sections import classify, load_classifier, load_lexical, story_text
 
     if load_classifier() is None or load_lexical() is None:
         pytest.skip("section models not installed")
@@ -259,7 +259,7 @@ def test_shipped_lexical_model_ignores_function_words():
     function words the lexical model learned the style, not the topic ("had", "was", "he" meant Culture)."""
     import numpy as np
 
-    from briefing.sections import lexical_probabilities, load_lexical
+    from briefing.stories.sections import lexical_probabilities, load_lexical
 
     lex = load_lexical()
     if lex is None:
@@ -271,7 +271,7 @@ def test_shipped_lexical_model_ignores_function_words():
 
 
 def test_feed_categories_name_sections_whole_by_part_or_by_last_word():
-    from briefing.sections import from_category
+    from briefing.stories.sections import from_category
 
     names = ["World", "Politics", "Business", "Technology", "Science", "Health", "Sports", "Culture"]
     assert from_category("Science & Technology", names) == "Technology"  # the whole category first

@@ -1,6 +1,6 @@
 import pytest
 
-from briefing.textsplit import is_truncated, split_articles, split_dateline
+from briefing.read.plaintext import is_truncated, split_articles, split_dateline
 
 
 def test_seeds_file_gives_four_articles_with_datelines_and_cutoffs(seeds):

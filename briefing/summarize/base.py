@@ -7,7 +7,7 @@ from typing import Protocol
 
 from ..config import Settings
 from ..documents import Article, Summary
-from ..models import ModelSpec
+from ..models.registry import ModelSpec
 
 ProgressFn = Callable[[int], None]  # called with how many articles just finished
 

@@ -10,16 +10,16 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..clean import is_boilerplate, is_sentence_line, word_count
-from ..compress import Compressor, compressor_present, shared_compressor
 from ..config import Settings
 from ..documents import Article, Sentence, Summary
-from ..headline import can_lead, clean_title
-from ..lexicon import stem, stop_words
-from ..models import ModelSpec, require_present
-from ..segment import clean, encoder_texts, sentences
+from ..models.encoder import SENTENCE_TOKENS, Encoder, shared_encoder
+from ..models.registry import ModelSpec, require_present
+from ..read.furniture import is_boilerplate, is_sentence_line, word_count
+from ..text.lexicon import stem, stop_words
+from ..text.sentences import clean, encoder_texts, sentences
 from .base import ProgressFn
-from .encoder import SENTENCE_TOKENS, Encoder, shared_encoder
+from .compress import Compressor, compressor_present, shared_compressor
+from .headline import can_lead, clean_title
 
 logger = logging.getLogger(__name__)
 

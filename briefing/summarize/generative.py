@@ -25,12 +25,12 @@ from typing import Any
 from ..config import Settings
 from ..documents import Article, Summary
 from ..errors import ModelError
-from ..headline import clean_title
-from ..models import ModelSpec, require_present
-from ..segment import make_segments, split_sentences
+from ..models.encoder import quiet_transformers, set_threads
+from ..models.registry import ModelSpec, require_present
+from ..text.sentences import make_segments, split_sentences
 from .base import ProgressFn, Summarizer
-from .encoder import quiet_transformers, set_threads
 from .guard import unsupported
+from .headline import clean_title
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class GenerativeSummarizer:
     @property
     def cache_key(self) -> str:
         from .. import __version__
-        from ..models import fingerprint
+        from ..models.registry import fingerprint
 
         st = self.settings
         return "|".join(str(v) for v in (
@@ -366,7 +366,7 @@ def _extractive_fallback(settings: Settings) -> Callable[[], Summarizer]:
     """The default encoder's summarizer when its package is installed, else the lead baseline."""
 
     def make() -> Summarizer:
-        from ..models import resolve
+        from ..models.registry import resolve
         from .extractive import make_extractive, make_lead
 
         spec = resolve("minilm", settings.models_dir)

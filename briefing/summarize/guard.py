@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 
-from ..lexicon import stem, stop_words
+from ..text.lexicon import stem, stop_words
 
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _CAPITAL = re.compile(r"\b[A-Z][\w'’\-]*")

@@ -30,7 +30,7 @@ def factory(kind: str) -> Factory:
 
 def get_summarizer(settings: Settings) -> Summarizer:
     """The summarizer for settings.model: a registry name or a model folder."""
-    from ..models import resolve
+    from ..models.registry import resolve
 
     spec = resolve(settings.model, settings.models_dir)
     return factory(spec.kind)(settings, spec)

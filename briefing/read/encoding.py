@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from .errors import IngestError
+from ..errors import IngestError
 
 logger = logging.getLogger(__name__)
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..models import shipped
+
 DEFAULT_PHRASES: dict[str, tuple[str, ...]] = {
     "World": (
         "international news: foreign governments, diplomacy, wars and conflicts between countries",
@@ -113,7 +115,7 @@ def from_category(category: str | None, names: Sequence[str]) -> str | None:
     return None
 
 
-CLASSIFIER = Path(__file__).resolve().parent.parent / "models" / "sections" / "sections.npz"
+CLASSIFIER = shipped("sections") / "sections.npz"  # trained by training/train_sections.py; package data
 
 
 @functools.lru_cache(maxsize=1)

@@ -29,11 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from . import procs
-from .config import Settings
-from .documents import Article, Summary
-from .errors import ConfigError, IngestError
-from .summarize.base import ProgressFn, Summarizer
+from .. import procs
+from ..config import Settings
+from ..documents import Article, Summary
+from ..errors import ConfigError, IngestError
+from ..summarize.base import ProgressFn, Summarizer
 
 logger = logging.getLogger(__name__)
 BATCH = 64  # articles per call on an actor: its encoder batches their sentences together
@@ -266,9 +266,9 @@ def _read_file(row: dict[str, Any]) -> dict[str, Any]:
     """A Ray task: one file -> its articles with their sentences (pickled), or the one line saying why it was
     left out. Any failure costs only this file, as in the local engine (contain.describe: an unexpected one
     is named with its type, its traceback logged at debug on the worker)."""
-    from .contain import describe
-    from .ingest import read_source
-    from .segment import with_sentences
+    from ..contain import describe
+    from ..read.parse import read_source
+    from ..text.sentences import with_sentences
 
     try:
         articles = with_sentences(read_source(row["name"], Path(row["path"])), workers=1)
@@ -284,8 +284,8 @@ def read(inputs: Sequence[str | Path], settings: Settings, stdin: bytes | None =
     .opml files list) here after the rest, as pipeline.read does."""
     import ray.data
 
-    from .ingest import list_sources, read_source, require_articles, unique_ids
-    from .pipeline import read_feeds, split_inputs
+    from ..pipeline import read_feeds, split_inputs
+    from ..read.parse import list_sources, read_source, require_articles, unique_ids
 
     local, urls, problems = split_inputs(inputs)
     sources = list_sources(local, problems)
@@ -319,16 +319,16 @@ class ArticleModel:
     sentence vectors and summary (only what was asked for)."""
 
     def __init__(self, settings: Settings):
-        from .pipeline import Run
-        from .summarize import get_summarizer
-        from .summarize.encoder import default_encoder
+        from ..models.encoder import default_encoder
+        from ..pipeline import Run
+        from ..summarize import get_summarizer
 
         self.run = Run(settings)
         self.encoder = default_encoder(settings)
         self.summarizer = get_summarizer(settings)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list]:
-        from .pipeline import encode
+        from ..pipeline import encode
 
         articles = [pickle.loads(b) for b in batch["article"]]
         want_vectors = [i for i, w in enumerate(batch["vectors"]) if w]
@@ -412,9 +412,9 @@ class RayEngine:
         return articles  # split on the workers while reading
 
     def vectors(self, run, articles: Sequence[Article], encoder: Any) -> list[np.ndarray]:
-        from .pipeline import summary_key
-        from .segment import encoder_texts
-        from .summarize.encoder import SENTENCE_TOKENS
+        from ..models.encoder import SENTENCE_TOKENS
+        from ..pipeline import summary_key
+        from ..text.sentences import encoder_texts
 
         if encoder is None or not articles:
             return []
@@ -451,7 +451,7 @@ class RayEngine:
 
 
 def _key(article: Article) -> tuple[str, str]:
-    from .store import content_key
+    from ..store import content_key
 
     return article.id, content_key(article)
 
@@ -490,7 +490,7 @@ class Precomputed:
 
 def summarize(articles: Sequence[Article], settings: Settings, actors: int | None = None) -> tuple[list[Summary], str]:
     """`briefing summarize --engine ray`: every article summarized on the workers, in order."""
-    from .summarize import get_summarizer
+    from ..summarize import get_summarizer
 
     name = get_summarizer(settings).name
     results = run_model(settings, articles, [False] * len(articles), [True] * len(articles), actors)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from .documents import Article, Briefing, Section, Story
+from ..documents import Article, Briefing, Section, Story
 
 TOP = "Top stories"
 

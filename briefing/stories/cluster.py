@@ -33,7 +33,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .documents import Article
+from ..documents import Article
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "s
 
 
 def _lines(article: Article) -> list[str]:
-    from .segment import sentences
+    from ..text.sentences import sentences
 
     return ([article.title] if article.title else []) + [s.text for s in sentences(article)]
 
@@ -187,7 +187,7 @@ def names(article: Article, stop: frozenset[str], proper: frozenset[str] | None 
 def _name_vectors(articles: Sequence[Article]) -> tuple[list[dict[str, float]], np.ndarray, Counter]:
     """Each article's names and numbers, TF-IDF weighted (smoothed IDF over the day's articles), their norms,
     and in how many articles each occurs."""
-    from .lexicon import stop_words
+    from ..text.lexicon import stop_words
 
     stop = stop_words()
     upper: Counter = Counter()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 
-from . import sanitize
+from ..text import sanitize
 
 # Page furniture, matched against a whole line (case-insensitive). Each alternative names a kind of
 # line that is never the story's own text, seen on real pages and feeds.

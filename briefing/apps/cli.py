@@ -23,12 +23,12 @@ from typing import Annotated
 
 import typer
 
-from . import __version__
-from .config import load_settings
-from .contain import LeftOut
-from .errors import BriefingError, BusyError, ConfigError, IngestError, NoInputError
-from .progress import track
-from .render import FORMAT_ALIASES, FORMATS
+from .. import __version__
+from ..config import load_settings
+from ..contain import LeftOut
+from ..errors import BriefingError, BusyError, ConfigError, IngestError, NoInputError
+from ..progress import track
+from ..publish.render import FORMAT_ALIASES, FORMATS
 
 EXIT_CODES = """\b
 Exit codes:
@@ -161,14 +161,15 @@ class _Bars:
     above them."""
 
     def __init__(self) -> None:
-        self._progress = None
+        from rich.progress import Progress
+
+        self._progress: Progress | None = None
 
     @contextlib.contextmanager
     def __call__(self, label: str, total: int | None):
         if self._progress is None:
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                                       TimeElapsedColumn)
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
             self._progress = Progress(SpinnerColumn(), TextColumn("{task.description:<12}"), BarColumn(),
                                       MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
@@ -219,7 +220,7 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
 
 def read_stdin() -> bytes:
     """Standard input, up to the input size limit (an endless pipe such as /dev/zero is refused, not read whole)."""
-    from .ingest import MAX_BYTES
+    from ..read.parse import MAX_BYTES
 
     data = sys.stdin.buffer.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
@@ -271,8 +272,8 @@ def build(
 ) -> None:
     """Write the dated briefing OUT/DATE.md and .html (and OUT/index.*) and print the paths."""
     _setup_logging(verbose, quiet, log_file)
-    from .pipeline import build as run_build
-    from .render import FORMAT_ALIASES
+    from ..pipeline import build as run_build
+    from ..publish.render import FORMAT_ALIASES
 
     formats = None if fmt is None else ",".join(FORMAT_ALIASES.get(fmt.value, (fmt.value,)))
     try:
@@ -343,24 +344,17 @@ def summarize(
 ) -> None:
     """Print a headline and a short summary for each article in the INPUTS: files, links or stdin."""
     _setup_logging(verbose, quiet)
-    from .pipeline import read, summarize_articles
-    from .render import summaries_text
+    from ..pipeline import read, summarize_articles
+    from ..publish.render import summaries_text
 
     try:
         settings = load_settings(config, model=model, sentences=sentences)
         inputs = [_home_str(i) for i in inputs]
         stdin = read_stdin() if "-" in inputs else None
         if engine is EngineChoice.ray:
-            from . import ray_engine
-
-            with ray_engine.session(ray_address, verbose > 0):
-                articles, problems = ray_engine.read(inputs, settings, stdin=stdin)
-                summaries, _ = ray_engine.summarize(articles, settings)
-            sys.stdout.write(summaries_text(list(zip(articles, summaries, strict=True)), fmt.value))
-            if problems:
-                raise typer.Exit(EXIT_PARTIAL)
-            return
-        articles, problems = [], []
+            return _summarize_on_ray(inputs, settings, stdin, ray_address, verbose, fmt)
+        articles: list = []
+        problems: list[str] = []
         for given in inputs:  # one at a time, so the output keeps the order given
             try:
                 got, more = read([given], settings, stdin=stdin)
@@ -383,6 +377,18 @@ def summarize(
         raise typer.Exit(EXIT_PARTIAL)
 
 
+def _summarize_on_ray(inputs, settings, stdin, ray_address, verbose, fmt) -> None:
+    from ..engines import ray as ray_engine
+    from ..publish.render import summaries_text
+
+    with ray_engine.session(ray_address, verbose > 0):
+        articles, problems = ray_engine.read(inputs, settings, stdin=stdin)
+        made, _ = ray_engine.summarize(articles, settings)
+    sys.stdout.write(summaries_text(list(zip(articles, made, strict=True)), fmt.value))
+    if problems:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
 @contextlib.contextmanager
 def _engine(choice: EngineChoice, address: str | None, verbose: int):
     """The build's engine: None (the local one), or a RayEngine with Ray connected for the run."""
@@ -391,7 +397,7 @@ def _engine(choice: EngineChoice, address: str | None, verbose: int):
             raise ConfigError("--ray-address needs --engine ray.")
         yield None
         return
-    from . import ray_engine
+    from ..engines import ray as ray_engine
 
     with ray_engine.session(address, verbose > 0):
         yield ray_engine.RayEngine()
@@ -424,7 +430,7 @@ def serve(
 @models_app.command("list")
 def models_list(models_dir: Annotated[Path | None, typer.Option(help="The model store.")] = None) -> None:
     """Show every known model: name, kind, where it comes from, and whether it is here."""
-    from .models import registry, resolve, store_dir
+    from ..models.registry import registry, resolve, store_dir
 
     try:
         names = registry(models_dir)
@@ -440,7 +446,7 @@ def models_list(models_dir: Annotated[Path | None, typer.Option(help="The model 
 @models_app.command("info")
 def models_info(name: str, models_dir: Annotated[Path | None, typer.Option(help="The model store.")] = None) -> None:
     """Show one model's details."""
-    from .models import resolve
+    from ..models.registry import resolve
 
     try:
         spec = resolve(name, models_dir)
@@ -456,7 +462,7 @@ def models_info(name: str, models_dir: Annotated[Path | None, typer.Option(help=
 @models_app.command("pull")
 def models_pull(name: str, models_dir: Annotated[Path | None, typer.Option(help="The model store.")] = None) -> None:
     """Download a hub model into the store (needs network)."""
-    from .models import pull, resolve
+    from ..models.registry import pull, resolve
 
     try:
         print(pull(resolve(name, models_dir)))
@@ -486,7 +492,7 @@ def config_init(
     path: Annotated[Path | None, typer.Option("--path", help="Where to write the config. [default: the platform config path]")] = None,
 ) -> None:
     """Write a commented starting config (sources, out, formats, sections); never overwrites one."""
-    from .config import default_config_path, starting_config
+    from ..config import default_config_path, starting_config
 
     target = (path or default_config_path()).expanduser()
     try:
@@ -512,7 +518,7 @@ def config_init(
 @config_app.command("show")
 def config_show(config: ConfigOpt = None) -> None:
     """Print the effective settings as TOML, each with where it came from."""
-    from .config import config_path, default_config_path, show
+    from ..config import config_path, default_config_path, show
 
     try:
         settings = load_settings(config)
@@ -530,7 +536,7 @@ def schedule(
 ) -> None:
     """Print a crontab line and a systemd service + timer that run the build every morning (after checking that
     the job they run would work)."""
-    from .config import config_path
+    from ..config import config_path
     from .schedule import check, units
 
     m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", at)

@@ -9,9 +9,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from .documents import Article, Segment, Sentence
-from .procs import die_with_parent
-from .textsplit import split_dateline
+from ..documents import Article, Segment, Sentence
+from ..procs import die_with_parent
+from ..read.plaintext import split_dateline
 
 logger = logging.getLogger(__name__)
 TokenCounter = Callable[[str], int]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .urls import hostname
+from ..text.urls import hostname
 
 _FEED_WORDS = re.compile(r"\b(?:rss|atom|feeds?|channel|xml|mrss(?:-\w+)?|podcasts?)\b", re.I)
 _SEPARATORS = re.compile(r"\s+(?:>|»|\||-|–|—|::|:|//|/)\s+|\s*>\s*")

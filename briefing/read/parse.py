@@ -14,15 +14,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .clean import language, word_count
-from .contain import LeftOut, attempt
-from .progress import ProgressFactory, track
-from .documents import Article
+from ..contain import LeftOut, attempt
+from ..documents import Article
+from ..errors import IngestError, NoInputError
+from ..progress import ProgressFactory, track
 from .encoding import declared_encoding, decode  # noqa: F401  (part of this module's interface)
-from .errors import IngestError, NoInputError
 from .feedtext import entry_text, html_to_text, media_texts, squash
+from .furniture import language, word_count
+from .plaintext import RawArticle, is_truncated, make_article, split_articles, split_dateline
 from .publisher import feed_publisher, publisher
-from .textsplit import RawArticle, is_truncated, make_article, split_articles, split_dateline
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ def parse_feed(data: bytes, name: str, ledger: LeftOut | None = None) -> list[Ar
     media = media_texts(data)
     out = []
     for n, entry in enumerate(feed.entries, 1):
-        article = attempt(ledger, f"{name}: entry {n}", lambda: _entry_article(entry, n, name, source, media))
+        article = attempt(ledger, f"{name}: entry {n}", _entry_article, entry, n, name, source, media)
         if article is not None:
             out.append(article)
     if not out:
@@ -265,7 +265,7 @@ def _from_records(records: list[tuple[int, Any]], name: str, unit: str = "line",
     text or title are skipped with a warning, and a record that fails otherwise is left out (ledger)."""
     out = []
     for n, rec in records:
-        article = attempt(ledger, f"{name}: {unit} {n}", lambda: _record_article(rec, n, name, unit))
+        article = attempt(ledger, f"{name}: {unit} {n}", _record_article, rec, n, name, unit)
         if article is not None:
             out.append(article)
     return out
@@ -429,7 +429,7 @@ def read_inputs(inputs: Iterable[str | Path], stdin: bytes | None = None,
     sources = list_sources(inputs, problems)
     with track(progress, "reading", len(sources)) as advance:
         for name, path in sources:
-            got = attempt(ledger, name, lambda: read_source(name, path, stdin, ledger))
+            got = attempt(ledger, name, read_source, name, path, stdin, ledger)
             if got is not None:
                 found.append(got)
             advance(1)

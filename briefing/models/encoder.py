@@ -87,7 +87,7 @@ class Encoder:
     @property
     def identity(self) -> str:
         """What determines this encoder's vectors: the model's folder and files, and the arithmetic."""
-        from ..models import fingerprint
+        from .registry import fingerprint
 
         return f"{self.path.resolve()}|{fingerprint(self.path)}|{self.precision}"
 
@@ -232,7 +232,7 @@ def shared_encoder(path: Path, batch_size: int = 32, threads: int | None = None,
 
 def default_encoder(settings) -> Encoder | None:
     """The bundled MiniLM encoder, or None when its package is not installed."""
-    from ..models import resolve
+    from .registry import resolve
 
     spec = resolve("minilm", settings.models_dir)
     if spec.kind != "extractive" or not spec.present:

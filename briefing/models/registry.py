@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .errors import ConfigError, ModelError, ModelNotFound
-from .summarize.registry import KINDS
+from ..errors import ConfigError, ModelError, ModelNotFound
+from ..summarize.registry import KINDS
 
 logger = logging.getLogger(__name__)
 SMALL_FILE = 1 << 20  # model files up to this size are hashed whole (configs, vocabularies); larger ones by stat
@@ -82,7 +82,7 @@ def _load_toml(text: str, where: str) -> dict:
 
 def registry(store: Path | None = None) -> dict[str, dict]:
     """Built-in entries, overridden by the store's registry.toml."""
-    entries = _load_toml(resources.files("briefing").joinpath("registry.toml").read_text("utf-8"), "built-in")
+    entries = _load_toml(resources.files(__package__).joinpath("registry.toml").read_text("utf-8"), "built-in")
     local = store_dir(store) / "registry.toml"
     if local.exists():
         entries.update(_load_toml(local.read_text("utf-8"), str(local)))

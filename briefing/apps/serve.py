@@ -4,7 +4,7 @@
                          an article that fails is {"id": ..., "error": "one line"} in that list
     GET  /briefs/        the output folder's index; /briefs/DATE (or DATE.html, .md, .json) one briefing
     GET  /healthz        model, uptime and micro-batching counts
-    GET  /               a page: paste text or a link, read the headline bullet back (briefing/static/)
+    GET  /               a page: paste text or a link, read the headline bullet back (briefing/apps/static/)
     GET  /openapi.json   the API's schema (FastAPI's; its /docs pages load scripts from a CDN, so they are off)
 
 Articles are summarized in batches across requests (batching.MicroBatcher), a large request's articles
@@ -36,12 +36,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..config import Settings
+from ..contain import describe
+from ..documents import Article
+from ..errors import BriefingError, ConfigError, IngestError
+from ..publish.render import CSS, summary_record
 from .batching import MicroBatcher, ShuttingDown
-from .config import Settings
-from .contain import describe
-from .documents import Article
-from .errors import BriefingError, ConfigError, IngestError
-from .render import CSS, summary_record
 
 logger = logging.getLogger(__name__)
 
@@ -87,13 +87,13 @@ def require_serve_extra() -> None:
 
 def parse_request(body: dict[str, Any], settings: Settings) -> list[Article]:
     """A request body -> its articles, as `briefing summarize` reads a file: IngestError for bad input."""
-    from .ingest import parse_bytes
+    from ..read.parse import parse_bytes
 
     if "text" in body:
         return parse_bytes(body["text"].encode("utf-8"), "text")
     if "html" in body:
         return parse_bytes(body["html"].encode("utf-8"), "page.html", ".html")
-    from .fetch import fetch_article
+    from ..read.http import fetch_article
 
     # only public addresses unless allow_private_fetch: a server that fetches what it is told must not become a
     # way into the network it runs in
@@ -104,13 +104,13 @@ class Summaries:
     """The warm model: articles in, one `summarize --format json` record per article out."""
 
     def __init__(self, settings: Settings, summarizer=None):
-        from .summarize import get_summarizer
+        from ..summarize import get_summarizer
 
         self.settings = settings
         self.summarizer = summarizer or get_summarizer(settings)
 
     def __call__(self, articles: Sequence[Article]) -> list[dict]:
-        from .segment import with_sentences
+        from ..text.sentences import with_sentences
 
         # the summarizer itself, not pipeline.summarize_articles, which contains a failing article (None and a
         # warning): here the exception reaches the batcher, which retries the batch's articles one at a time, and
@@ -127,7 +127,7 @@ class Summaries:
 
 @dataclass(frozen=True)
 class PageAssets:
-    """The page at / and its script: package files under briefing/static/, read once per app."""
+    """The page at / and its script: package files under briefing/apps/static/, read once per app."""
 
     head: str  # the page up to today's link
     tail: str  # the rest
@@ -469,7 +469,7 @@ def _brief_file(folder: Path, name: str, limit: int):
     from fastapi import HTTPException
     from fastapi.responses import Response
 
-    from .output import BRIEF_FILE
+    from ..publish.output import BRIEF_FILE
 
     if _DAY.fullmatch(name):  # fullmatch: BRIEF_FILE's `$` alone lets "2026-01-08.md\n" through
         name += ".html"
@@ -507,7 +507,7 @@ def _plain(errors: Sequence[Any]) -> list[dict]:
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__
 

@@ -1,6 +1,6 @@
 """Headlines by deletion: a keep/delete tagger on the MiniLM encoder, with decoding that keeps a sentence.
 
-The tagger (models/minilm-compress/, trained by training/train_compressor.py on Google's
+The tagger (briefing/models/weights/compressor/, trained by training/train_compressor.py on Google's
 sentence-compression pairs) scores every word of a sentence; the headline is the words it keeps,
 in order, so it can only say what the sentence says. Decoding adds what a tagger alone does not
 guarantee: names, numbers and quotes are kept or dropped whole, dangling function words and
@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ModelError
+from ..errors import ModelError
+from ..models import shipped
 
 logger = logging.getLogger(__name__)
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "minilm-compress"
+MODEL_DIR = shipped("compressor")  # trained by training/train_compressor.py; package data
 MAX_TOKENS = 96  # subword tokens per sentence; news sentences are ~35
 FILL_MIN = 0.3  # a headline shorter than min_words takes words down to this keep-probability, no lower
 PROB_STEP = 1e-3  # keep-probabilities are compared at this resolution: ties fall to position, not float noise
@@ -171,7 +172,7 @@ class Compressor:
     """The trained tagger: sentence -> keep-probability per word."""
 
     def __init__(self, base: Path, weights: Path = MODEL_DIR, threads: int | None = None, precision: str = "auto"):
-        from .summarize.encoder import resolve_precision
+        from ..models.encoder import resolve_precision
 
         self.base = base
         self.precision = resolve_precision(precision)
@@ -184,7 +185,7 @@ class Compressor:
     @property
     def identity(self) -> str:
         """What determines its headlines: the base encoder, the trained weights, and the arithmetic."""
-        from .models import fingerprint
+        from ..models.registry import fingerprint
 
         return f"compressor|{fingerprint(self.base)}|{fingerprint(self.weights)}|{self.precision}"
 
@@ -194,7 +195,7 @@ class Compressor:
         import torch
         from safetensors.torch import load_file
 
-        from .summarize.encoder import load_encoder, set_threads
+        from ..models.encoder import load_encoder, set_threads
 
         set_threads(self.threads)
         meta_path = self.weights / "compressor.json"
@@ -219,7 +220,7 @@ class Compressor:
         """Keep-probability of every word, for sentences given as word lists."""
         import torch
 
-        from .summarize.encoder import inference
+        from ..models.encoder import inference
 
         self.load()
         out: list[np.ndarray] = []

@@ -8,8 +8,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from .config import Settings
-from .errors import ConfigError
+from ..config import Settings
+from ..errors import ConfigError
 
 
 def command(config: Path | None) -> str:
@@ -24,7 +24,7 @@ def command(config: Path | None) -> str:
 def check(settings: Settings, config: Path | None) -> None:
     """ConfigError, naming the fix, when the job the schedule would run cannot work: no sources, a source path
     that is not there, an output folder that cannot be written, a model that is not installed."""
-    from .models import require_present, resolve
+    from ..models.registry import require_present, resolve
 
     where = str(config) if config else "a config file ('briefing config init --source ...' writes one)"
     if not settings.sources:

@@ -6,7 +6,7 @@ import bisect
 import html
 import re
 
-from . import sanitize
+from ..text import sanitize
 
 _BLOCKS = ("p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "td", "th",
            "table", "section", "article", "header", "footer", "figure", "figcaption", "dt", "dd", "hr", "pre")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .clean import ends_sentence
+from .furniture import ends_sentence
 
 # "ROME –", "FORT PIERCE, Fla. –", "Muscat, Oman –", "WASHINGTON (Reuters) -", "(CNN) --"
 _WORD = r"[A-Z][\w.'’&-]*"
@@ -103,7 +103,7 @@ def make_article(lines: list[str], title: str | None = None, kind: str = "text")
     kind is "text", "page" (a web page's main text) or "feed" (an entry's text): page furniture is
     dropped from all, and a page's non-sentence trailer too (clean.py).
     """
-    from .clean import clean_lines
+    from .furniture import clean_lines
 
     lines = clean_lines(list(lines), page=kind == "page")
     if title is None and len(lines) > 1 and _looks_like_title(lines[0], lines[1:]):

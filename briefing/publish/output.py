@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import BusyError, ConfigError, OutputError, StuckRunError
+from ..errors import BusyError, ConfigError, OutputError, StuckRunError
 
 logger = logging.getLogger(__name__)
 

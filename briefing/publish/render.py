@@ -7,14 +7,15 @@ import json
 import re
 from collections.abc import Sequence
 
-from .documents import Article, Briefing, Story, Summary
-from .urls import safe_url
+from ..documents import Article, Briefing, Story, Summary
+from ..text.urls import safe_url
 
 # Markdown escapes only where Python-Markdown would read article text as syntax: a person opening the .md reads
 # "(SNC)" and "We got her!", not "\(SNC\)" and "We got her\!". Emphasis and code marks always; "]" only where
 # it would close a link or an image ("](", "]["); "_" only where it could open or close emphasis (not inside
 # a word); "#" only at the end (a heading's closing hashes); a backslash only before punctuation it would
-# escape (or at the end, before the bullet's closing "**"). "<" becomes an entity, and "&" too where it would start one, so no raw HTML comes from an article.
+# escape (or at the end, before the bullet's closing "**"). "<" becomes an entity, and "&" too where it would
+# start one, so no raw HTML comes from an article.
 _MD_ALWAYS = re.compile(r"[`*]|\\(?=[!-/:-@\[-`{-~]|$)|\](?=[(\[])|(?<!\w)_|_(?!\w)|#$")
 _ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
 

@@ -21,12 +21,12 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from . import __version__
-from .config import FETCH_BUDGET, FETCH_TIMEOUT
-from .documents import Article
-from .errors import BriefingError, IngestError
-from .ingest import decode, parse_bytes, parse_html
-from .store import State
+from .. import __version__
+from ..config import FETCH_BUDGET, FETCH_TIMEOUT
+from ..documents import Article
+from ..errors import BriefingError, IngestError
+from ..store import State
+from .parse import decode, parse_bytes, parse_html
 
 logger = logging.getLogger(__name__)
 
@@ -367,7 +367,7 @@ def fetch_article(url: str, timeout: float = FETCH_TIMEOUT, allow_private: bool 
     public addresses only unless allow_private (checked on every redirect)."""
     from urllib.parse import urlsplit
 
-    from .ingest import MAX_BYTES
+    from .parse import MAX_BYTES
 
     if urlsplit(url).scheme.lower() not in ("http", "https"):
         raise IngestError(f"{redact(url)}: only http(s) addresses are fetched.")
