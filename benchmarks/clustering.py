@@ -137,7 +137,11 @@ def ecbplus(encoder, thresholds, halves: int = 0) -> None:
     With `halves`, also that many random halves of the topics (seed 0), each grouped alone as a day of its own
     (its own name IDF and neighbourhoods) at SAME_EVENT: how often precision holds on topics it was not set on."""
     from briefing.read.parse import parse_bytes
-    from briefing.stories.cluster import SAME_EVENT, cluster, coverage, event_similarity
+    from briefing.stories.evidence import coverage, event_similarity
+    from briefing.stories.grouping import cluster
+    from briefing.stories.params import GROUPING
+
+    SAME_EVENT = GROUPING.same_event
 
     rows = load("clusters-ecbplus-dev.jsonl")
     data = "\n".join(json.dumps({"id": r["id"], "title": r.get("title"), "text": r["text"]}) for r in rows).encode()
@@ -172,7 +176,11 @@ def ecbplus(encoder, thresholds, halves: int = 0) -> None:
 
 
 def run_clustering(sets, encoder, thresholds):
-    from briefing.stories.cluster import SAME_EVENT, cluster, coverage, event_similarity
+    from briefing.stories.evidence import coverage, event_similarity
+    from briefing.stories.grouping import cluster
+    from briefing.stories.params import GROUPING
+
+    SAME_EVENT = GROUPING.same_event
 
     out = {}
     for name, (articles, truth) in sets.items():
@@ -246,8 +254,10 @@ def main() -> None:
     args = ap.parse_args()
 
     from briefing.config import Settings
-    from briefing.models.encoder import default_encoder
-    from briefing.stories.cluster import SAME_EVENT as SAME_STORY
+    from briefing.models.bundle import default_encoder
+    from briefing.stories.params import GROUPING
+
+    SAME_STORY = GROUPING.same_event
 
     encoder = default_encoder(Settings())
     t0 = time.perf_counter()

@@ -51,15 +51,17 @@ def real_articles():
 def blocks_for(articles):
     """Each article's sentence vectors, as the pipeline makes them (cached in the briefing cache)."""
     from briefing.config import Settings, cache_dir
-    from briefing.models.encoder import default_encoder
-    from briefing.pipeline import Run, encode
-    from briefing.store import CachedEncoder, SummaryCache
+    from briefing.engines.local import encode
+    from briefing.models.bundle import Models
+    from briefing.run import Run
+    from briefing.store import SummaryCache
     from briefing.text.sentences import with_sentences
 
     settings = Settings()
     cache = SummaryCache(cache_dir(settings))
     try:
-        return encode(Run(settings), with_sentences(articles), CachedEncoder(default_encoder(settings), cache))
+        run = Run(settings, Models(settings), cache)
+        return encode(run, with_sentences(articles), run.encoder())
     finally:
         cache.close()
 
@@ -151,20 +153,21 @@ def agreement(a, b) -> float:
 
 def one_size(n: int, mode: str) -> None:
     """In a fresh process: group a simulated day of n, print one JSON line."""
-    from briefing.stories import cluster as c
+    from briefing.stories import blocking, evidence, grouping
+    from briefing.stories.params import GROUPING
 
     arts, blocks, labels = simulated_day(n)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
     if mode == "dense":
-        groups = c.cluster(arts, c.event_similarity(arts, c.coverage(blocks)), c.SAME_EVENT)
+        groups = grouping.cluster(arts, evidence.event_similarity(arts, evidence.coverage(blocks)), GROUPING.same_event)
         pairs = n * (n - 1) // 2
         stages = {}
     else:
         t0 = time.perf_counter()
-        cand, copies = c.candidate_pairs(arts, c.article_vectors(blocks))
+        cand, copies = blocking.candidate_pairs(arts, blocking.article_vectors(blocks))
         t1 = time.perf_counter()
-        groups = c.cluster_blocked(arts, blocks, c.SAME_EVENT, pairs=cand, copies=copies)
+        groups = blocking.cluster_blocked(arts, blocks, GROUPING, pairs=cand, copies=copies)
         pairs = len(cand)
         stages = {"candidates_s": round(t1 - t0, 2), "copies": len(copies),
                   "score_and_link_s": round(time.perf_counter() - t1, 2)}
@@ -179,7 +182,8 @@ def one_size(n: int, mode: str) -> None:
 def ecb_check() -> None:
     import numpy as np
 
-    from briefing.stories import cluster as c
+    from briefing.stories import blocking, evidence, grouping
+    from briefing.stories.params import GROUPING
 
     data = np.load(STORE)
     blocks = np.split(data["vecs"], np.cumsum(data["lens"])[:-1])
@@ -190,9 +194,9 @@ def ecb_check() -> None:
     arts = with_sentences([real[i] for i in idx])
     bl = [blocks[i] for i in idx]
     labels = [truth[i] for i in idx]
-    dense = c.cluster(arts, c.event_similarity(arts, c.coverage(bl)), c.SAME_EVENT)
-    cand, copies = c.candidate_pairs(arts, c.article_vectors(bl))
-    blocked = c.cluster_blocked(arts, bl, c.SAME_EVENT, pairs=cand, copies=copies)
+    dense = grouping.cluster(arts, evidence.event_similarity(arts, evidence.coverage(bl)), GROUPING.same_event)
+    cand, copies = blocking.candidate_pairs(arts, blocking.article_vectors(bl))
+    blocked = blocking.cluster_blocked(arts, bl, GROUPING, pairs=cand, copies=copies)
     every = len(arts) * (len(arts) - 1) // 2
     same = [(i, j) for g in [[k for k, t in enumerate(labels) if t == lab] for lab in set(labels)] for i, j in combinations(g, 2)]
     kept = set(map(tuple, cand.tolist()))

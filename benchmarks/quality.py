@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from briefing.config import load_settings  # noqa: E402
 from briefing.documents import Article  # noqa: E402
-from briefing.summarize import get_summarizer  # noqa: E402
+from briefing.models.bundle import get_summarizer  # noqa: E402
 from briefing.summarize.extractive import clean, is_candidate  # noqa: E402
 from briefing.text.sentences import sentences  # noqa: E402
 

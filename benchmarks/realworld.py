@@ -119,7 +119,7 @@ def main() -> None:
     if args.no_model:
         return
     from briefing.config import load_settings
-    from briefing.summarize import get_summarizer
+    from briefing.models.bundle import get_summarizer
 
     settings = load_settings()
     summarizer = get_summarizer(settings)

@@ -52,7 +52,7 @@ def main() -> None:
     from transformers.utils import logging as hf_logging
 
     from briefing.config import Settings
-    from briefing.summarize import get_summarizer
+    from briefing.models.bundle import get_summarizer
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .publish.render import FORMATS
+from .publish.formats import FORMATS
 
 FETCH_TIMEOUT = 20  # seconds for one HTTP request, body included (a total deadline, not per read)
 FETCH_BUDGET = 300  # seconds for all of a run's HTTP fetches together
@@ -117,6 +117,9 @@ _ENV = {
     "BRIEFING_STATE_DIR": "state_dir",
 }
 
+
+# Every environment variable a run reads: the settings', the config file's and the added backends'.
+ENVIRONMENT: tuple[str, ...] = (*_ENV, "BRIEFING_CONFIG", "BRIEFING_BACKENDS")
 
 _TYPES = typing.get_type_hints(Settings)
 

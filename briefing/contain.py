@@ -61,6 +61,11 @@ class LeftOut:
         return iter(self.lines)
 
 
+def named(article: Any) -> str:
+    """An article as a message names it: its source and title (or id)."""
+    return f"{article.source or 'article'}: {article.title or article.id}"[:160]
+
+
 def attempt(ledger: LeftOut | None, item: str, fn: Callable[..., T], *args: Any) -> T | None:
     """fn(*args), or None when it raised: the failure is written to the ledger (or logged as a warning when
     there is none) and the caller goes on with the next item. KeyboardInterrupt and SystemExit (SIGTERM) are

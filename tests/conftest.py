@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,10 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"  # nothing may try the hub
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
-from briefing.documents import Article, Summary  # noqa: E402
-from briefing.text.sentences import split_sentences  # noqa: E402
+from fakes import ECHO, EchoSummarizer  # noqa: E402,F401  (EchoSummarizer: tests import it from here)
+
+from briefing.config import ENVIRONMENT  # noqa: E402
+from briefing.documents import Article  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
@@ -34,8 +35,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     """Each test gets its own home, model store and working folder."""
-    for var in ("BRIEFING_CONFIG", "BRIEFING_MODEL", "BRIEFING_OUT", "BRIEFING_SENTENCES", "BRIEFING_FORMATS",
-                "BRIEFING_MODELS_DIR", "BRIEFING_THREADS", "BRIEFING_SECTIONS", "BRIEFING_SOURCES"):
+    for var in ENVIRONMENT:  # every variable the config and the backends' table read, not a hand-kept list
         monkeypatch.delenv(var, raising=False)
     for xdg in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
         monkeypatch.setenv(xdg, str(tmp_path / "home" / xdg.lower()))
@@ -57,34 +57,21 @@ def deleted_from(short: str, text: str) -> bool:
     return all(any(w == x for x in words) for w in (w.lower() for w in re.findall(r"\w+", short)))
 
 
-class EchoSummarizer:
-    """A stand-in backend: the first sentence is the headline, the first n the summary."""
-
-    name = "echo"
-    multi_source = False
-    cache_key = "echo|1"
-
-    def __init__(self):
-        self.calls = 0
-
-    def summarize(self, articles: Sequence[Article], n_sentences: int, progress=None) -> list[Summary]:
-        self.calls += 1
-        out = []
-        for a in articles:
-            sents = [s.text for s in split_sentences(a.text)]
-            head = sents[0] if sents else (a.title or "")
-            out.append(Summary(a.id, head, tuple(sents[:n_sentences]), "echo"))
-            if progress:
-                progress(1)
-        return out
-
-
 @pytest.fixture
-def echo(monkeypatch) -> EchoSummarizer:
-    """Route every pipeline call to the EchoSummarizer."""
-    fake = EchoSummarizer()
-    monkeypatch.setattr("briefing.pipeline.get_summarizer", lambda settings: fake)
-    return fake
+def echo(monkeypatch, tmp_path) -> EchoSummarizer:
+    """Every front end (CLI, serve, a Ray worker) summarizes with the EchoSummarizer: the `echo` backend is added
+    through the backends' table (BRIEFING_BACKENDS, tests/fakes.py importable through PYTHONPATH) and is the
+    default model (BRIEFING_MODEL) of the test's model store."""
+    store = tmp_path / "models-store"
+    store.mkdir(exist_ok=True)
+    (store / "registry.toml").write_text('[echo]\nkind = "echo"\ndescription = "the test double"\n')
+    monkeypatch.setenv("BRIEFING_BACKENDS", "echo=fakes:make_echo")
+    monkeypatch.setenv("BRIEFING_MODELS_DIR", str(store))
+    monkeypatch.setenv("BRIEFING_MODEL", "echo")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(Path(__file__).parent),
+                                                                    os.environ.get("PYTHONPATH")])))
+    ECHO.calls = 0
+    return ECHO
 
 
 @pytest.fixture

@@ -424,11 +424,13 @@ def test_an_article_the_model_fails_on_is_left_out_and_the_rest_summarized(seeds
     from datetime import date
 
     from briefing.config import Settings
+    from briefing.models.bundle import Models
     from briefing.pipeline import build
 
     (tmp_path / "boom.txt").write_text(f"Port terminal opens\n\nBOOM. {BODY}\n")
-    result = build([seeds, tmp_path / "boom.txt"], Settings(out=tmp_path / "out"), date(2026, 2, 5),
-                   summarizer=Fragile())
+    settings = Settings(out=tmp_path / "out")
+    result = build([seeds, tmp_path / "boom.txt"], settings, date(2026, 2, 5),
+                   models=Models(settings, summarizer=Fragile()))
     assert len(result.problems) == 1 and "left out after an unexpected error (IndexError" in result.problems[0]
     assert "Port terminal opens" in result.problems[0]
     assert len(result.briefing.all_stories) == 4  # the seeds' four

@@ -11,22 +11,29 @@ from conftest import ROOT
 
 from briefing.config import DEFAULT_SECTIONS, Settings
 from briefing.documents import Article
+from briefing.models.bundle import get_summarizer
 from briefing.models.registry import fingerprint
 from briefing.read.parse import read_inputs
 from briefing.stories.sections import DEFAULT_PHRASES
-from briefing.summarize import BACKENDS, KINDS, get_summarizer
-from briefing.summarize.registry import factory
+from briefing.summarize.registry import BACKENDS, KINDS, factory
 from briefing.text import sentences as segment
 
 GOLDEN = ROOT / "tests" / "golden" / "seeds-minilm.json"
 
 
-def test_model_kinds_derive_from_the_one_backend_table():
-    import briefing.models.registry as models
+def test_model_kinds_derive_from_the_one_backend_table(tmp_path, monkeypatch):
+    from briefing.errors import ConfigError
+    from briefing.models.registry import registry
+    from briefing.summarize.registry import kinds
 
-    assert models.KINDS == KINDS == tuple(BACKENDS)
+    assert kinds() == KINDS == tuple(BACKENDS)
     for kind in KINDS:
         assert callable(factory(kind))
+    (tmp_path / "registry.toml").write_text('[mine]\nkind = "mine"\n')
+    with pytest.raises(ConfigError, match="kind 'mine'; choose from extractive, lead, seq2seq, causal"):
+        registry(tmp_path)
+    monkeypatch.setenv("BRIEFING_BACKENDS", "mine=fakes:make_echo")  # a backend added from outside: the same table
+    assert kinds() == (*KINDS, "mine") and registry(tmp_path)["mine"]["kind"] == "mine"
 
 
 def test_default_sections_are_listed_once_and_all_described():
@@ -134,9 +141,9 @@ def test_light_bert_equals_transformers_bert():
     import torch
     from transformers import AutoModel, AutoTokenizer
 
+    from briefing.models import bert
     from briefing.models.encoder import inference
     from briefing.models.registry import resolve
-    from briefing.models import bert
 
     path = resolve("minilm").path
     assert bert.supported(path)
@@ -165,8 +172,8 @@ def test_encoder_vectors_do_not_depend_on_batching(light, monkeypatch):
     it gets encoded alone, through bert.py and through the transformers fallback alike."""
     import numpy as np
 
-    from briefing.models.registry import resolve
     from briefing.models import bert, encoder
+    from briefing.models.registry import resolve
 
     if not light:
         monkeypatch.setattr(bert, "supported", lambda path: False)

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 from conftest import FIXTURES, make_article
 
-from briefing.stories.cluster import (
-    SAME_EVENT,
-    _near_copies,
-    article_vectors,
-    candidate_pairs,
-    cluster,
-    cluster_blocked,
-    coverage,
-    event_similarity,
-    name_similarity,
-    names,
-    nearest,
-    neighbourhood,
-    pair_neighbourhoods,
-    proper_words,
-    with_neighbourhoods,
-)
-from briefing.text.lexicon import stop_words
+from briefing.stories.blocking import article_vectors, candidate_pairs, cluster_blocked, nearest
+from briefing.stories.copies import near_copies
+from briefing.stories.evidence import coverage, event_similarity, name_similarity, name_vectors
+from briefing.stories.grouping import cluster
+from briefing.stories.neighbourhoods import neighbourhood, pair_neighbourhoods, with_neighbourhoods
+from briefing.stories.params import GROUPING
+
+SAME_EVENT = GROUPING.same_event
 
 QUAKE_A = ("A magnitude 6.1 earthquake struck near Lampa in southern Peru on Tuesday, officials said.",
            "The quake damaged 40 homes in Puno province, Peru's civil defence institute said.")
@@ -49,20 +40,20 @@ def test_names_and_numbers_tell_two_events_of_one_kind_apart():
 def test_names_opening_a_sentence_count_when_the_day_writes_them_capitalised():
     arts = [make_article("Rescuers said Reid was taken to Promises in Malibu.", "Reid checked in on Tuesday.", id="a"),
             make_article("Officials said the clinic is full.", "Officials declined to comment.", id="b")]
-    proper = proper_words([a.text.split("\n") for a in arts])
-    assert "reid" in proper and "officials" not in proper  # "Officials" is never capitalised mid-sentence
-    bag = names(arts[0], stop_words(), proper)
-    assert bag["reid"] == 4  # both mentions, each in the lead (counted twice); "Tuesday" says only "this week"
-    assert "tuesday" not in bag and "rescuers" not in bag
-    assert "officials" not in names(arts[1], stop_words(), proper)
+    (bag, other), _, _ = name_vectors(arts)
+    # both mentions of Reid, each in the lead (counted twice): "Reid" opens a sentence, but the day writes it
+    # capitalised inside one; "Officials" is never capitalised mid-sentence; "Tuesday" says only "this week"
+    assert bag["reid"] == max(bag.values()) and "tuesday" not in bag and "rescuers" not in bag
+    assert "officials" not in other
 
 
 def test_possessives_and_the_lead_weigh_names():
     lead = ["Lindsay Lohan's lawyer spoke to Ketsoyan.", "Fans waited.", "Fans cheered.", "Fans left."]
     art = make_article(*lead, "Later Ketsoyan met Holley.", id="a", title="Lohan checks into Betty Ford")
-    bag = names(art, stop_words())
-    assert "lohan's" not in bag and bag["lohan"] == 4  # the title and the first sentence, each counted twice
-    assert bag["ketsoyan"] == 3 and bag["holley"] == 1  # once in the lead, once after it
+    other = make_article("Holley, Ketsoyan and Lohan were there.", id="b")  # each name in both: equal IDF
+    (bag, _), _, _ = name_vectors([art, other])
+    assert "lohan's" not in bag
+    assert bag["lohan"] > bag["ketsoyan"] > bag["holley"]  # the title and the lead count twice (4, 3, 1 mentions)
 
 
 def test_reports_days_apart_need_more_evidence():
@@ -96,7 +87,7 @@ def test_blocked_grouping_with_every_pair_equals_the_dense_grouping(seed):
     dense = cluster(articles, event_similarity(articles, coverage(blocks)), SAME_EVENT)
     n = len(articles)
     every = np.array([(i, j) for i in range(n) for j in range(i + 1, n)])
-    assert cluster_blocked(articles, blocks, SAME_EVENT, pairs=every, copies=_near_copies(articles)) == dense
+    assert cluster_blocked(articles, blocks, GROUPING, pairs=every, copies=near_copies(articles)) == dense
     assert 1 < len(dense) < n  # the check is not vacuous: some merged, not all
 
 
@@ -109,9 +100,9 @@ def test_candidate_pairs_keep_the_date_window_and_the_nearest():
     np.fill_diagonal(sims, -np.inf)
     assert (exact == np.argsort(-sims, axis=1, kind="stable")[:, :5]).all()
     approx = nearest(vectors, 5)  # faiss HNSW when installed
-    recall = np.mean([len(set(a) & set(e)) / 5 for a, e in zip(approx, exact)])
+    recall = np.mean([len(set(a) & set(e)) / 5 for a, e in zip(approx, exact, strict=True)])
     assert recall >= 0.9
-    pairs, _ = candidate_pairs(articles, vectors, k=5, window_days=1.0)
+    pairs, _ = candidate_pairs(articles, vectors, replace(GROUPING, neighbours=5, window_days=1.0))
     days = [abs((articles[i].published - articles[j].published).total_seconds()) / 86400 for i, j in pairs]
     assert pairs.shape[1] == 2 and (pairs[:, 0] < pairs[:, 1]).all() and max(days) <= 1.0
 
@@ -121,17 +112,18 @@ def test_blocked_grouping_on_real_reports_matches_dense(tmp_path):
     import json
 
     from briefing.config import Settings
-    from briefing.models.encoder import default_encoder
-    from briefing.pipeline import Run, encode
+    from briefing.engines.local import LocalEngine
+    from briefing.models.bundle import Models
     from briefing.read.parse import read_inputs
+    from briefing.run import Run
     from briefing.text.sentences import with_sentences
 
     articles = with_sentences(read_inputs([FIXTURES / "events46.jsonl"])[0])
-    blocks = encode(Run(Settings()), articles, default_encoder(Settings()))
+    blocks = LocalEngine().encode(Run(Settings(), Models(Settings())), articles, [False] * len(articles)).vectors
     dense = cluster(articles, event_similarity(articles, coverage(blocks)), SAME_EVENT)
-    pairs, copies = candidate_pairs(articles, article_vectors(blocks), k=10)
+    pairs, copies = candidate_pairs(articles, article_vectors(blocks), replace(GROUPING, neighbours=10))
     assert len(pairs) < len(articles) * (len(articles) - 1) / 2 / 2  # far fewer than every pair
-    assert cluster_blocked(articles, blocks, SAME_EVENT, pairs=pairs, copies=copies) == dense
+    assert cluster_blocked(articles, blocks, GROUPING, pairs=pairs, copies=copies) == dense
     truth = [json.loads(line)["cluster"] for line in (FIXTURES / "events46.jsonl").read_text().splitlines()]
     assert all(len({truth[i] for i in g}) == 1 for g in dense)  # every group is one real event
 

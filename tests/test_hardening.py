@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from briefing.apps.cli import app
-from briefing.publish.render import _safe_url, to_markdown
+from briefing.publish.render import _safe_url
 from briefing.read.parse import read_inputs
 from briefing.text.sentences import split_sentences
 

@@ -11,10 +11,9 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES
 from filelock import FileLock
 from typer.testing import CliRunner
 
@@ -137,7 +136,7 @@ def test_feed_over_http_then_304_reuses_the_stored_copy(server, echo, tmp_path):
 
 
 def test_link_only_entries_get_their_page_text(server, echo, tmp_path):
-    from briefing.pipeline import read
+    from briefing.read.sources import read
 
     articles, problems = read([f"{server}/links.xml"], Settings(allow_private_fetch=True))  # the test server is on loopback
     assert not problems and Handler.hits.get("/page.html") == 1

@@ -31,7 +31,7 @@ pytest.importorskip("ray")
 
 from conftest import FIXTURES  # noqa: E402
 
-from briefing.engines import ray as ray_engine  # noqa: E402
+from briefing.engines import ray_session as ray_engine  # noqa: E402
 
 RAY = shutil.which("ray", path=str(Path(sys.executable).parent))
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux") or RAY is None,

@@ -26,6 +26,7 @@ from conftest import FIXTURES  # noqa: E402
 
 from briefing.config import Settings  # noqa: E402
 from briefing.engines import ray as ray_engine  # noqa: E402
+from briefing.engines import ray_session  # noqa: E402
 from briefing.pipeline import build  # noqa: E402
 
 DAY = __import__("datetime").date(2026, 2, 5)
@@ -45,7 +46,7 @@ def local_ray(tmp_path_factory):
     cwd = os.getcwd()
     os.chdir(here)
     try:
-        with ray_engine.session(cpus=2):
+        with ray_session.session(cpus=2):
             os.chdir(cwd)
             yield
     finally:
@@ -96,14 +97,19 @@ def test_ray_rerun_uses_the_cache_and_changes_nothing(local_ray, inputs, tmp_pat
 
 
 def test_ray_summarize_matches_local(local_ray, tmp_path):
-    from briefing.pipeline import summarize_articles
-    from briefing.read.parse import read_inputs
+    """`summarize --engine ray` goes through the engine contract: read, split and summarize on the engine."""
+    from briefing.engines.local import LocalEngine
+    from briefing.models.bundle import Models
+    from briefing.run import Run
 
     settings = Settings(precision="fp32")
-    articles, _ = ray_engine.read([str(FIXTURES / "day.jsonl")], settings)
-    local, _ = read_inputs([str(FIXTURES / "day.jsonl")])
-    assert [a.id for a in articles] == [a.id for a in local]
-    assert ray_engine.summarize(articles, settings, actors=1)[0] == summarize_articles(local, settings)[0]
+    run = Run(settings, Models(settings))
+    given = [str(FIXTURES / "day.jsonl")]
+    remote, local = ray_engine.RayEngine(actors=1), LocalEngine()
+    on_ray = remote.split(run, remote.read(run, given, None).articles)
+    here = local.split(run, local.read(run, given, None).articles)
+    assert [a.id for a in on_ray] == [a.id for a in here]
+    assert remote.summarize(run, on_ray) == local.summarize(run, here)
 
 
 def test_cli_engine_ray_and_its_errors(local_ray, tmp_path, seeds):
@@ -133,9 +139,9 @@ def test_unreachable_cluster_is_a_one_line_error_not_a_hang():
         port = s.getsockname()[1]  # closed again: nothing listens there
     t = time.monotonic()
     with pytest.raises(ConfigError, match="cannot reach the Ray cluster"):
-        ray_engine._reachable(f"127.0.0.1:{port}", timeout=2)
+        ray_session._reachable(f"127.0.0.1:{port}", timeout=2)
     with pytest.raises(ConfigError, match="HOST:PORT"):
-        ray_engine._reachable("nowhere")
+        ray_session._reachable("nowhere")
     assert time.monotonic() - t < 10
 
 
@@ -167,9 +173,34 @@ def test_a_file_that_fails_to_read_in_any_way_costs_only_itself(monkeypatch, tmp
     (tmp_path / "good.txt").write_text("Good news\n\nThe harbour reopened on Monday.")
     rows = [ray_engine._read_file({"n": n, "name": p.name, "path": str(p)})
             for n, p in enumerate([tmp_path / "bad.txt", tmp_path / "good.txt"])]
-    assert rows[0]["articles"] == b"" and rows[0]["problem"].startswith("bad.txt: left out after an unexpected "
-                                                                        "error (UnicodeError: a bug met on one file)")
-    assert not rows[1]["problem"] and rows[1]["articles"]
+    assert rows[0]["articles"] == b"" and rows[0]["problems"][0].startswith(
+        "bad.txt: left out after an unexpected error (UnicodeError: a bug met on one file)")
+    assert not rows[1]["problems"] and rows[1]["articles"]
+
+
+def test_an_entry_left_out_on_a_worker_reaches_the_run(tmp_path):
+    """Entries (a JSONL line, a feed item) left out inside a file read on a worker come back with the file."""
+    (tmp_path / "mixed.jsonl").write_text('{"title": "Port opens", "text": "The port opened on Monday."}\n'
+                                          '{"title": {"x": 1}, "text": 5}\n')
+    import briefing.read.parse as parse
+
+    real = parse._record_article
+    calls = []
+
+    def fragile(rec, n, name, unit):
+        calls.append(n)
+        if n == 2:
+            raise TypeError("a bug met on one line")
+        return real(rec, n, name, unit)
+
+    parse._record_article = fragile
+    try:
+        row = ray_engine._read_file({"n": 0, "name": "mixed.jsonl", "path": str(tmp_path / "mixed.jsonl")})
+    finally:
+        parse._record_article = real
+    assert row["problems"] == ["mixed.jsonl: line 2: left out after an unexpected error (TypeError: a bug met on one "
+                               "line); the rest goes on (run with -vv for the traceback, and please report it)."]
+    assert row["articles"] and calls == [1, 2]
 
 
 # -- connecting: deadlines and SIGTERM, against a port that accepts connections and never answers ----------
@@ -204,11 +235,11 @@ def silent():
 
 DEADLINE = """
 import sys, time
-from briefing.engines import ray as ray_engine
+from briefing.engines import ray_session
 from briefing.errors import ConfigError
 t = time.monotonic()
 try:
-    with ray_engine.session(sys.argv[1], timeout=3):
+    with ray_session.session(sys.argv[1], timeout=3):
         print("connected")
 except ConfigError as e:
     print(f"{time.monotonic() - t:.0f} s:", e)

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from briefing.errors import IngestError
-from briefing.read.furniture import clean_lines, is_boilerplate, language, word_count
+from briefing.read.furniture import clean_lines, is_boilerplate
 from briefing.read.parse import html_to_text, parse_bytes, read_inputs
 from briefing.read.publisher import feed_publisher, publisher
 from briefing.summarize.headline import can_lead, clean_title
+from briefing.text.language import language
+from briefing.text.rules import word_count
 
 ROOT = Path(__file__).parent.parent
 REAL = ROOT.parent / "shared" / "realworld"

@@ -25,7 +25,8 @@ from fastapi.testclient import TestClient  # noqa: E402
 from briefing.apps.batching import MicroBatcher, ShuttingDown  # noqa: E402
 from briefing.apps.cli import app  # noqa: E402
 from briefing.apps.serve import ServeLimits, create_app  # noqa: E402
-from briefing.config import Settings  # noqa: E402
+from briefing.config import Settings
+from briefing.models.bundle import Models  # noqa: E402
 
 ARTICLE = ("The city council approved a new budget on Tuesday after a six-hour debate. "
            "The plan adds 12 million dollars for schools and road repairs. "
@@ -96,7 +97,7 @@ def test_body_that_is_not_json_is_422(client):
 
 def test_request_over_the_limit_is_413_declared_or_streamed():
     settings = Settings(out=Path("out"))
-    with TestClient(create_app(settings, summarizer=EchoSummarizer(), limits=ServeLimits(max_request_bytes=4096),
+    with TestClient(create_app(settings, Models(settings, summarizer=EchoSummarizer()), limits=ServeLimits(max_request_bytes=4096),
                                warm=False)) as c:
         big = json.dumps({"text": "word " * 2000})
         r = c.post("/summarize", content=big, headers={"content-type": "application/json"})
@@ -130,7 +131,7 @@ def test_url_is_fetched_when_private_addresses_are_allowed():
     try:
         base = f"http://127.0.0.1:{server.server_port}"
         settings = Settings(out=Path("out"), allow_private_fetch=True, fetch_timeout=5)
-        with TestClient(create_app(settings, summarizer=EchoSummarizer(), warm=False)) as c:
+        with TestClient(create_app(settings, Models(settings, summarizer=EchoSummarizer()), warm=False)) as c:
             r = c.post("/summarize", json={"url": f"{base}/story.html"})
             assert r.status_code == 200, r.text
             direct = c.post("/summarize", json={"html": (FIXTURES / "page.html").read_text(encoding="utf-8")})
@@ -143,7 +144,7 @@ def test_url_is_fetched_when_private_addresses_are_allowed():
 
 def test_concurrent_requests_share_one_model_call():
     fake = EchoSummarizer()
-    with TestClient(create_app(Settings(out=Path("out")), summarizer=fake, limits=ServeLimits(max_wait=0.5), warm=False)) as c:
+    with TestClient(create_app(_s := Settings(out=Path("out")), Models(_s, summarizer=fake), limits=ServeLimits(max_wait=0.5), warm=False)) as c:
         answers: list = [None] * 8
 
         def post(i):
@@ -199,7 +200,7 @@ def test_briefs_folder_is_served_and_nothing_outside_it(tmp_path):
     (out / "2026-02-05.md").write_text("# the brief\n", encoding="utf-8")
     (out / "index.html").write_text("<p>index</p>", encoding="utf-8")
     (tmp_path / "secret.html").write_text("SECRET-CONTENT", encoding="utf-8")
-    with TestClient(create_app(Settings(out=out), summarizer=EchoSummarizer(), warm=False)) as c:
+    with TestClient(create_app(_s := Settings(out=out), Models(_s, summarizer=EchoSummarizer()), warm=False)) as c:
         assert c.get("/briefs/").text == "<p>index</p>"
         assert c.get("/briefs/2026-02-05").text == "<p>the brief</p>"
         md = c.get("/briefs/2026-02-05.md")

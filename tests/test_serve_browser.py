@@ -171,6 +171,7 @@ def test_an_article_that_fails_shows_its_error_and_the_others_their_bullets(brow
 
     from briefing.apps.serve import create_app
     from briefing.config import Settings
+    from briefing.models.bundle import Models
 
     class FailsOnBoom(EchoSummarizer):
         def summarize(self, articles, n_sentences, progress=None):
@@ -182,7 +183,8 @@ def test_an_article_that_fails_shows_its_error_and_the_others_their_bullets(brow
 
     browser.get_log("browser")  # drain what earlier tests left (the control page's favicon 404)
     port = _port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(Settings(out=tmp_path), summarizer=FailsOnBoom(), warm=False),
+    settings = Settings(out=tmp_path)
+    srv = uvicorn.Server(uvicorn.Config(create_app(settings, Models(settings, summarizer=FailsOnBoom()), warm=False),
                                         host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

@@ -27,8 +27,9 @@ from conftest import EchoSummarizer  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from briefing.apps.serve import ServeLimits, create_app, make_server  # noqa: E402
-from briefing.config import Settings  # noqa: E402
+from briefing.config import Settings
 from briefing.errors import IngestError  # noqa: E402
+from briefing.models.bundle import Models  # noqa: E402
 
 TESTS = Path(__file__).parent
 CSP = "content-security-policy"
@@ -60,7 +61,7 @@ class SlowEcho(EchoSummarizer):
 
 
 def app_with(fake=None, tmp: Path | None = None, **limits):
-    return create_app(Settings(out=tmp or Path("out")), summarizer=fake or EchoSummarizer(),
+    return create_app(_s := Settings(out=tmp or Path("out")), Models(_s, summarizer=fake or EchoSummarizer()),
                       limits=ServeLimits(**limits), warm=False)
 
 
@@ -306,7 +307,7 @@ def test_a_request_still_running_when_the_shutdown_gives_up_gets_a_json_503(monk
     ("192.168.1.10:8000", 421),
 ])
 def test_a_loopback_server_answers_only_loopback_names(host, status):
-    app = create_app(Settings(out=Path("out")), summarizer=EchoSummarizer(), warm=False, check_host=True)
+    app = create_app(_s := Settings(out=Path("out")), Models(_s, summarizer=EchoSummarizer()), warm=False, check_host=True)
     with TestClient(app) as c:
         r = c.get("/healthz", headers={"host": host})
     assert r.status_code == status and r.headers[CSP]
@@ -343,13 +344,15 @@ SLOW_SERVER = textwrap.dedent("""
     from conftest import EchoSummarizer
     from briefing.config import Settings
     from briefing.apps.serve import ServeLimits, serve
+    from briefing.models.bundle import Models
 
     class Slow(EchoSummarizer):
         def summarize(self, articles, n, progress=None):
             time.sleep(0.25 * len(articles))
             return super().summarize(articles, n, progress)
 
-    serve(Settings(out=Path("out")), "127.0.0.1", int(sys.argv[1]), summarizer=Slow(),
+    serve(Settings(out=Path("out")), "127.0.0.1", int(sys.argv[1]),
+          models=Models(Settings(out=Path("out")), summarizer=Slow()),
           limits=ServeLimits(shutdown_grace=1.0, max_batch=4))
 """)
 

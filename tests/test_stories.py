@@ -9,12 +9,12 @@ from typer.testing import CliRunner
 
 from briefing.apps.cli import app
 from briefing.config import Settings
-from briefing.models.encoder import default_encoder
-from briefing.pipeline import group_stories
+from briefing.models.bundle import default_encoder
 from briefing.read.parse import read_inputs
 from briefing.store import KEEP_DAYS, CachedEncoder, SummaryCache
-from briefing.stories import cluster as clustering
-from briefing.stories.cluster import SAME_EVENT, cluster, coverage, joined_reports
+from briefing.stories.evidence import coverage
+from briefing.stories.grouping import cluster, joined_reports
+from briefing.stories.params import GROUPING
 from briefing.stories.sections import assign
 
 runner = CliRunner()
@@ -41,7 +41,9 @@ def test_coverage_in_chunks_equals_all_at_once(monkeypatch):
     rng = np.random.default_rng(0)
     blocks = [unit(*rng.normal(size=(int(k), 8))) for k in rng.integers(1, 6, size=12)]
     whole = coverage(blocks)
-    monkeypatch.setattr(clustering, "CHUNK", 4)
+    import briefing.stories.evidence as evidence
+
+    monkeypatch.setattr(evidence, "CHUNK", 4)
     assert np.allclose(coverage(blocks), whole, atol=1e-6)
 
 
@@ -60,15 +62,15 @@ def test_average_linkage_does_not_chain_two_events():
 def test_merged_groups_count_alike_weighted_average_linkage():
     """After 0, 1 and 2 (one event) merge, 3's similarity to them is the mean of (0+1)'s and 2's: 0.45, not
     the mean over the three articles (0.40). Dense and sparse linkage agree."""
-    from briefing.stories.cluster import _sparse_average_linkage
+    from briefing.stories.linkage import sparse_average_linkage
 
     arts = [make_article(f"Story {c} text here.", id=c) for c in "abcd"]
     sim = np.array([[1, .9, .9, .3], [.9, 1, .9, .3], [.9, .9, 1, .6], [.3, .3, .6, 1]])
     assert cluster(arts, sim, 0.44) == [[0, 1, 2, 3]]
     assert cluster(arts, sim, 0.46) == [[0, 1, 2], [3]]
     edges = [(i, j, float(sim[i, j])) for i in range(4) for j in range(i + 1, 4)]
-    assert _sparse_average_linkage([[i] for i in range(4)], edges, 0.44) == [[0, 1, 2, 3]]
-    assert _sparse_average_linkage([[i] for i in range(4)], edges, 0.46) == [[0, 1, 2], [3]]
+    assert sparse_average_linkage([[i] for i in range(4)], edges, 0.44) == [[0, 1, 2, 3]]
+    assert sparse_average_linkage([[i] for i in range(4)], edges, 0.46) == [[0, 1, 2], [3]]
 
 
 def test_groups_whose_reports_agree_on_average_merge_whatever_the_order_of_merges():
@@ -76,7 +78,7 @@ def test_groups_whose_reports_agree_on_average_merge_whatever_the_order_of_merge
     and far from 2, is 0.40 from the group by it ((0.5 + 0.5) / 2 + 0.3) / 2, while its reports agree at
     (0.5 + 0.5 + 0.3) / 3 = 0.433 on average: the plain mean merges it at 0.42. 4 is below both. Dense and
     sparse linkage agree."""
-    from briefing.stories.cluster import _sparse_average_linkage
+    from briefing.stories.linkage import sparse_average_linkage
 
     arts = [make_article(f"Story {c} text here.", id=c) for c in "abcde"]
     sim = np.array([[1, .95, .9, .5, .2], [.95, 1, .9, .5, .2], [.9, .9, 1, .3, .5], [.5, .5, .3, 1, .1],
@@ -84,8 +86,8 @@ def test_groups_whose_reports_agree_on_average_merge_whatever_the_order_of_merge
     assert cluster(arts, sim, 0.42) == [[0, 1, 2, 3], [4]]
     assert cluster(arts, sim, 0.44) == [[0, 1, 2], [3], [4]]
     edges = [(i, j, float(sim[i, j])) for i in range(5) for j in range(i + 1, 5)]
-    assert _sparse_average_linkage([[i] for i in range(5)], edges, 0.42) == [[0, 1, 2, 3], [4]]
-    assert _sparse_average_linkage([[i] for i in range(5)], edges, 0.44) == [[0, 1, 2], [3], [4]]
+    assert sparse_average_linkage([[i] for i in range(5)], edges, 0.42) == [[0, 1, 2, 3], [4]]
+    assert sparse_average_linkage([[i] for i in range(5)], edges, 0.44) == [[0, 1, 2], [3], [4]]
 
 
 def test_copies_are_grouped_without_an_encoder():
@@ -93,7 +95,7 @@ def test_copies_are_grouped_without_an_encoder():
             "supports. Repairs will take until the autumn and cost four million pounds, officials said.")
     arts = [make_article(body, id="a"), make_article("Unrelated news about a cat show in the town hall.", id="b"),
             make_article(body.replace("Monday", "Tuesday"), id="c")]
-    assert cluster(arts, None) == [[0, 2], [1]]
+    assert cluster(arts, None, GROUPING.same_event) == [[0, 2], [1]]
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +105,18 @@ def day_articles():
     return articles
 
 
+def group_stories(articles, settings):
+    """The day's stories and sections, as a build makes them (split, encode, group: pipeline.stories_of)."""
+    from briefing.engines.local import LocalEngine
+    from briefing.models.bundle import Models
+    from briefing.pipeline import stories_of
+    from briefing.run import Run
+
+    run, engine = Run(settings, Models(settings)), LocalEngine()
+    _, grouping, _ = stories_of(run, engine, engine.split(run, articles))
+    return grouping.stories, grouping.sections
+
+
 def test_same_event_from_two_outlets_is_one_story_and_others_stay_apart(day_articles):
     groups, sections = group_stories(day_articles, Settings())
     ids = sorted(sorted(day_articles[i].id for i in g) for g in groups)
@@ -110,7 +124,7 @@ def test_same_event_from_two_outlets_is_one_story_and_others_stay_apart(day_arti
     # the drought (weather too), and the title-only and link-only items each stay alone
     assert ids == [["farm-2"], ["film-6"], ["harbour-1", "radio-7"], ["link-5"], ["port-8"], ["rates-4"],
                    ["sport-3"]]
-    by_id = {day_articles[g[0]].id: s for g, s in zip(groups, sections)}
+    by_id = {day_articles[g[0]].id: s for g, s in zip(groups, sections, strict=True)}
     assert by_id["sport-3"] == "Sports"
     assert by_id["rates-4"] == "Business"
     assert by_id["film-6"] == "Culture"  # the feed's own category ("Entertainment")
@@ -122,7 +136,7 @@ def test_sections_are_configurable_with_own_descriptions(day_articles):
                         section_descriptions={"Weather": ["storms, gales, wind warnings, rain and drought"],
                                               "Other": ["sport, business, films and politics"]})
     groups, sections = group_stories(day_articles, settings)
-    by_id = {day_articles[g[0]].id: s for g, s in zip(groups, sections)}
+    by_id = {day_articles[g[0]].id: s for g, s in zip(groups, sections, strict=True)}
     assert by_id["harbour-1"] == by_id["farm-2"] == "Weather"
     assert by_id["sport-3"] == "Other"
 
@@ -177,7 +191,7 @@ def test_vectors_and_summaries_unused_for_keep_days_are_dropped(tmp_path):
 def test_threshold_is_documented_in_the_readme():
     from conftest import ROOT
 
-    assert f"SAME_EVENT = {SAME_EVENT:.2f}" in (ROOT / "README.md").read_text()
+    assert f"SAME_EVENT = {GROUPING.same_event:.2f}" in (ROOT / "README.md").read_text()
 
 
 
@@ -196,9 +210,14 @@ class Recorder(EchoSummarizer):
 
 @pytest.mark.parametrize("multi", [True, False])
 def test_generative_backends_read_every_report_extractive_ones_the_best(monkeypatch, tmp_path, multi):
+    from datetime import date
+
+    from briefing.models.bundle import Models
+    from briefing.pipeline import build
+
     fake = Recorder(multi)
-    monkeypatch.setattr("briefing.pipeline.get_summarizer", lambda settings: fake)
-    assert runner.invoke(app, ["build", str(DAY), "-o", "b", "-d", "2026-02-05"]).exit_code == 0
+    settings = Settings(out=tmp_path / "b")
+    build([DAY], settings, date(2026, 2, 5), models=Models(settings, summarizer=fake))
     assert len(fake.seen) == 7  # one input per story
     storm = next(a for a in fake.seen if a.id in ("harbour-1", "radio-7"))
     both = "told Coast Radio" in storm.text and "Aileen Ward said twelve" in storm.text
@@ -243,15 +262,16 @@ def test_shipped_section_models_read_the_words():
     """The default classifier with the lexical model: earnings news is Business, a match report Sports."""
     import numpy as np
 
-    from briefing.stories.sections import classify, load_classifier, load_lexical, story_text
+    from briefing.stories.sections import classify, load_section_models, story_text
 
-    if load_classifier() is None or load_lexical() is None:
-        pytest.skip("section models not installed")
+    shipped = load_section_models()
+    assert shipped.classifier is not None and shipped.lexical is not None  # a package without them is broken
     texts = [story_text([("Acme profit beats forecasts", "Acme Corp said quarterly net profit rose 12 percent as "
                                                          "revenue grew; its shares rose 4 percent on Wall Street.")]),
              story_text([("United win late", "A stoppage-time goal gave United a 2-1 win over City in the league.")])]
     flat = np.zeros((2, 384), dtype=np.float32)  # no help from the vectors: the words decide
-    assert classify(flat, ["World", "Business", "Technology", "Sports"], texts=texts) == ["Business", "Sports"]
+    assert classify(flat, ["World", "Business", "Technology", "Sports"], models=shipped, texts=texts) == [
+        "Business", "Sports"]
 
 
 def test_shipped_lexical_model_ignores_function_words():
@@ -262,8 +282,7 @@ def test_shipped_lexical_model_ignores_function_words():
     from briefing.stories.sections import lexical_probabilities, load_lexical
 
     lex = load_lexical()
-    if lex is None:
-        pytest.skip("section models not installed")
+    assert lex is not None  # a package without the shipped weights is broken, not a reason to skip
     labels, vocab, _, _, bias, stop = lex
     assert {"had", "was", "he", "it", "about"} <= stop and not ({"had", "was", "he"} & set(vocab))
     styled = lexical_probabilities(["He was about to do what he had done and what we had done about it."], lex)

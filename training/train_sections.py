@@ -45,7 +45,8 @@ SCALE = 10.0  # unit vectors scaled before the linear layer
 
 def story_vectors(rows: list[dict]) -> np.ndarray:
     from briefing.config import Settings
-    from briefing.models.encoder import SENTENCE_TOKENS, default_encoder
+    from briefing.models.bundle import default_encoder
+    from briefing.models.encoder import SENTENCE_TOKENS
     from briefing.read.parse import parse_bytes
     from briefing.text.sentences import encoder_texts
 
@@ -125,7 +126,7 @@ def main() -> None:
     test = np.flatnonzero(half == 1)
     want = [LABELS[ya[i]] for i in test]
     from briefing.config import Settings
-    from briefing.models.encoder import default_encoder
+    from briefing.models.bundle import default_encoder
     from briefing.stories.sections import descriptions
 
     flat = [(n, p) for n, ps in descriptions(four).items() for p in ps]

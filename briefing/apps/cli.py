@@ -25,10 +25,8 @@ import typer
 
 from .. import __version__
 from ..config import load_settings
-from ..contain import LeftOut
-from ..errors import BriefingError, BusyError, ConfigError, IngestError, NoInputError
-from ..progress import track
-from ..publish.render import FORMAT_ALIASES, FORMATS
+from ..errors import BriefingError, BusyError, ConfigError, IngestError
+from ..publish.formats import FORMAT_ALIASES, FORMATS
 
 EXIT_CODES = """\b
 Exit codes:
@@ -273,7 +271,6 @@ def build(
     """Write the dated briefing OUT/DATE.md and .html (and OUT/index.*) and print the paths."""
     _setup_logging(verbose, quiet, log_file)
     from ..pipeline import build as run_build
-    from ..publish.render import FORMAT_ALIASES
 
     formats = None if fmt is None else ",".join(FORMAT_ALIASES.get(fmt.value, (fmt.value,)))
     try:
@@ -344,63 +341,38 @@ def summarize(
 ) -> None:
     """Print a headline and a short summary for each article in the INPUTS: files, links or stdin."""
     _setup_logging(verbose, quiet)
-    from ..pipeline import read, summarize_articles
-    from ..publish.render import summaries_text
+    from ..summarize.stage import summarize_articles_with
 
     try:
         settings = load_settings(config, model=model, sentences=sentences)
         inputs = [_home_str(i) for i in inputs]
         stdin = read_stdin() if "-" in inputs else None
-        if engine is EngineChoice.ray:
-            return _summarize_on_ray(inputs, settings, stdin, ray_address, verbose, fmt)
-        articles: list = []
-        problems: list[str] = []
-        for given in inputs:  # one at a time, so the output keeps the order given
-            try:
-                got, more = read([given], settings, stdin=stdin)
-            except IngestError as e:  # this input gave nothing; the others still count
-                logger.warning("%s", e)
-                got, more = [], [str(e)]
-            articles += got
-            problems += more
-        if not articles:
-            raise NoInputError(f"No usable articles in {len(inputs)} input(s); see the messages above.")
-        ledger = LeftOut()
-        with _progress(quiet or len(articles) < 2) as bars, track(bars, "summarizing", len(articles)) as advance:
-            summaries, _ = summarize_articles(articles, settings, advance, ledger=ledger)
-        problems += ledger.lines
+        with _engine(engine, ray_address, verbose) as the_engine, _progress(quiet) as bars:
+            pairs, problems = summarize_articles_with(the_engine, settings, inputs, stdin, bars)
     except BriefingError as e:
         raise _fail(e) from None
-    pairs = [(a, s) for a, s in zip(articles, summaries, strict=True) if s is not None]
-    sys.stdout.write(summaries_text(pairs, fmt.value))
-    if problems:
-        raise typer.Exit(EXIT_PARTIAL)
-
-
-def _summarize_on_ray(inputs, settings, stdin, ray_address, verbose, fmt) -> None:
-    from ..engines import ray as ray_engine
     from ..publish.render import summaries_text
 
-    with ray_engine.session(ray_address, verbose > 0):
-        articles, problems = ray_engine.read(inputs, settings, stdin=stdin)
-        made, _ = ray_engine.summarize(articles, settings)
-    sys.stdout.write(summaries_text(list(zip(articles, made, strict=True)), fmt.value))
+    sys.stdout.write(summaries_text(pairs, fmt.value))
     if problems:
         raise typer.Exit(EXIT_PARTIAL)
 
 
 @contextlib.contextmanager
 def _engine(choice: EngineChoice, address: str | None, verbose: int):
-    """The build's engine: None (the local one), or a RayEngine with Ray connected for the run."""
+    """The engine for a command: this process, or a RayEngine with Ray connected for the run."""
     if choice is EngineChoice.local:
         if address:
             raise ConfigError("--ray-address needs --engine ray.")
-        yield None
-        return
-    from ..engines import ray as ray_engine
+        from ..engines.local import LocalEngine
 
-    with ray_engine.session(address, verbose > 0):
-        yield ray_engine.RayEngine()
+        yield LocalEngine()
+        return
+    from ..engines.ray import RayEngine
+    from ..engines.ray_session import session
+
+    with session(address, verbose > 0):
+        yield RayEngine()
 
 
 @app.command()

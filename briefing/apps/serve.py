@@ -40,6 +40,7 @@ from ..config import Settings
 from ..contain import describe
 from ..documents import Article
 from ..errors import BriefingError, ConfigError, IngestError
+from ..models.bundle import Models
 from ..publish.render import CSS, summary_record
 from .batching import MicroBatcher, ShuttingDown
 
@@ -103,11 +104,10 @@ def parse_request(body: dict[str, Any], settings: Settings) -> list[Article]:
 class Summaries:
     """The warm model: articles in, one `summarize --format json` record per article out."""
 
-    def __init__(self, settings: Settings, summarizer=None):
-        from ..summarize import get_summarizer
-
+    def __init__(self, settings: Settings, models: Models | None = None):
         self.settings = settings
-        self.summarizer = summarizer or get_summarizer(settings)
+        self.models = models or Models(settings)
+        self.summarizer = self.models.summarizer()
 
     def __call__(self, articles: Sequence[Article]) -> list[dict]:
         from ..text.sentences import with_sentences
@@ -151,9 +151,10 @@ class PageAssets:
         return self.head + link + self.tail
 
 
-def create_app(settings: Settings, summarizer=None, limits: ServeLimits | None = None, warm: bool = True,
+def create_app(settings: Settings, models: Models | None = None, limits: ServeLimits | None = None, warm: bool = True,
                check_host: bool = False):
-    """The ASGI app. The model loads (and is run once) when the app starts, before the first request.
+    """The ASGI app, holding the server's Models in its state (given, or built from the settings). The model loads
+    (and is run once) when the app starts, before the first request.
     `check_host`: refuse requests whose Host is not a loopback name (serve() sets it when listening on loopback)."""
     require_serve_extra()
     from fastapi import FastAPI, Request
@@ -163,7 +164,7 @@ def create_app(settings: Settings, summarizer=None, limits: ServeLimits | None =
     from starlette.concurrency import run_in_threadpool
 
     limits = limits or ServeLimits()
-    work = Summaries(settings, summarizer)
+    work = Summaries(settings, models)
     batcher: MicroBatcher[Article, dict] = MicroBatcher(work, limits.max_batch, limits.max_wait)
     started = time.time()
 
@@ -299,6 +300,7 @@ def create_app(settings: Settings, summarizer=None, limits: ServeLimits | None =
 
     app.state.batcher = batcher
     app.state.limits = limits  # make_server() reads the timeouts
+    app.state.models = work.models
     app.state.page = PageAssets.load()
     return app
 
@@ -584,11 +586,11 @@ def make_server(app, host: str, port: int, **config):
 
 
 def serve(settings: Settings, host: str, port: int, max_request_bytes: int = MAX_REQUEST_BYTES, *,
-          summarizer=None, limits: ServeLimits | None = None) -> None:
+          models: Models | None = None, limits: ServeLimits | None = None) -> None:
     """Run the server until SIGINT/SIGTERM: it stops taking connections, the requests in flight get
     `shutdown_grace` seconds (then 503), and it exits."""
     bounds = dataclasses.replace(limits or ServeLimits(), max_request_bytes=max_request_bytes)
-    app = create_app(settings, summarizer, bounds, check_host=_is_loopback(host))  # checks the serve extra
+    app = create_app(settings, models, bounds, check_host=_is_loopback(host))  # checks the serve extra
     server = make_server(app, host, port)
     if not _is_loopback(host):
         logger.warning("--host %s makes the server reachable from other machines; it has no authentication, and "

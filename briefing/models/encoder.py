@@ -222,20 +222,3 @@ class _HFTokenizer:
 
     def word_ids(self, row: int) -> list[int | None]:
         return self._last.word_ids(row)
-
-
-@functools.lru_cache(maxsize=4)
-def shared_encoder(path: Path, batch_size: int = 32, threads: int | None = None, precision: str = "auto") -> Encoder:
-    """One Encoder per model folder per process: the summarizer, clustering and sections share it."""
-    return Encoder(path, batch_size=batch_size, threads=threads, precision=precision)
-
-
-def default_encoder(settings) -> Encoder | None:
-    """The bundled MiniLM encoder, or None when its package is not installed."""
-    from .registry import resolve
-
-    spec = resolve("minilm", settings.models_dir)
-    if spec.kind != "extractive" or not spec.present:
-        logger.warning("the %s encoder is not installed; stories are grouped by copies only", spec.name)
-        return None
-    return shared_encoder(spec.path, settings.batch_size, settings.threads, settings.precision)

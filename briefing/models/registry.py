@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import ConfigError, ModelError, ModelNotFound
-from ..summarize.registry import KINDS
+from ..summarize.registry import kinds
 
 logger = logging.getLogger(__name__)
 SMALL_FILE = 1 << 20  # model files up to this size are hashed whole (configs, vocabularies); larger ones by stat
@@ -86,9 +86,10 @@ def registry(store: Path | None = None) -> dict[str, dict]:
     local = store_dir(store) / "registry.toml"
     if local.exists():
         entries.update(_load_toml(local.read_text("utf-8"), str(local)))
+    known = kinds()  # the kinds derive from the backends' table
     for name, e in entries.items():
-        if e.get("kind") not in KINDS:
-            raise ConfigError(f"Model {name!r} has kind {e.get('kind')!r}; choose from {', '.join(KINDS)}.")
+        if e.get("kind") not in known:
+            raise ConfigError(f"Model {name!r} has kind {e.get('kind')!r}; choose from {', '.join(known)}.")
     return entries
 
 

@@ -5,16 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from ..documents import Article, Briefing, Section, Story
+from ..documents import Briefing, Section, Story
 
 TOP = "Top stories"
-
-
-def best_article(articles: Sequence[Article]) -> int:
-    """The index of the article to summarize a story from: complete, then longest, then first."""
-    return max(range(len(articles)),
-               key=lambda i: (bool(articles[i].text.strip()), not articles[i].truncated,
-                              len(articles[i].text.split()), -i))
 
 
 def _timestamp(moment: datetime | None) -> float:

@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..config import Settings
+from ..documents import Briefing
 from ..errors import BusyError, ConfigError, OutputError, StuckRunError
 
 logger = logging.getLogger(__name__)
@@ -244,3 +246,13 @@ def remove_stale_temp_files(folder: Path) -> None:
         logger.info("removing %s, left by an interrupted run", tmp)
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def publish(briefing: Briefing, settings: Settings) -> tuple[Path, ...]:
+    """Render every format, then write them together (each replaced atomically) and the index."""
+    from .render import render_all
+
+    texts = render_all(briefing, settings.formats)  # render everything before writing anything
+    paths = write_together({settings.out / f"{briefing.day.isoformat()}.{fmt}": text for fmt, text in texts.items()})
+    write_index(settings.out)
+    return paths

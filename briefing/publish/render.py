@@ -7,8 +7,10 @@ import json
 import re
 from collections.abc import Sequence
 
+from ..contain import LeftOut, attempt, named
 from ..documents import Article, Briefing, Story, Summary
 from ..text.urls import safe_url
+from .formats import FORMAT_ALIASES, FORMATS  # noqa: F401  (FORMAT_ALIASES: part of this module's interface)
 
 # Markdown escapes only where Python-Markdown would read article text as syntax: a person opening the .md reads
 # "(SNC)" and "We got her!", not "\(SNC\)" and "We got her\!". Emphasis and code marks always; "]" only where
@@ -245,11 +247,6 @@ def to_json(briefing: Briefing) -> str:
     ) + "\n"
 
 
-# The one table of briefing formats: the CLI's --format choices and the config's `formats` derive from it.
-FORMATS: tuple[str, ...] = ("md", "html", "json")
-FORMAT_ALIASES: dict[str, tuple[str, ...]] = {"both": ("md", "html"), "all": FORMATS}
-
-
 def render_all(briefing: Briefing, formats: Sequence[str]) -> dict[str, str]:
     """Each asked-for format's text (HTML is made from the Markdown, so that is rendered once)."""
     made: dict[str, str] = {}
@@ -296,3 +293,9 @@ def summaries_text(pairs: Sequence[tuple[Article, Summary]], fmt: str) -> str:
         lines = [f"* {s.headline}"] + ([f"  {rest}"] if rest else []) + [f"  ({a.source}{', cut off' if a.truncated else ''})"]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def renderable(ledger: LeftOut, stories: Sequence[Story]) -> list[int]:
+    """The indices of the stories every format can render; one that fails to render is left out (ledger), not
+    the briefing."""
+    return [i for i, st in enumerate(stories) if attempt(ledger, f"story {named(st.lead)}", check_story, st) is not None]

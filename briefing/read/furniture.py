@@ -9,17 +9,14 @@ line (a line is a paragraph as the extractor gives it):
 - trailer: at the end of a page, the lines that are not sentences (no closing punctuation:
   related-story headlines, credits, dates, "Comments") are dropped, so a complete page is not
   mistaken for one cut off mid-sentence.
-
-Language is identified with py3langid (a small offline model), so stages that rely on the
-English-only encoder can leave other languages alone.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 
 from ..text import sanitize
+from ..text.rules import ends_sentence
 
 # Page furniture, matched against a whole line (case-insensitive). Each alternative names a kind of
 # line that is never the story's own text, seen on real pages and feeds.
@@ -61,9 +58,6 @@ _LISTING = re.compile(
     )""",
     re.X,
 )
-# The one rule for "ends a sentence" (prose lines here; complete vs cut-off articles in textsplit): a full stop,
-# question or exclamation mark (CJK ones included) or an ellipsis, then any closing quotes or brackets.
-_ENDS_SENTENCE = re.compile(r"""[.!?。！？…]["'”’»」』)\]]*\s*$""")
 TRAILER_WORDS = 40  # a trailer this short is always furniture
 TRAILER_SHARE = 0.25  # ... and a longer one only while it is under a quarter of the page
 _URL_LINE = re.compile(r"^\W*(?:https?://|www\.)\S+\W*$", re.I)
@@ -81,11 +75,6 @@ def is_boilerplate(line: str) -> bool:
     line = line.strip()
     return bool(BOILERPLATE.match(line) or _LISTING.match(line) or _URL_LINE.match(line)
                 or _CAPTION_CREDIT.search(line))
-
-
-def ends_sentence(text: str) -> bool:
-    """Does the text end as a sentence does (., !, ?, 。, … with optional closing quotes or brackets)?"""
-    return bool(_ENDS_SENTENCE.search(text))
 
 
 def is_sentence_line(line: str) -> bool:
@@ -143,43 +132,3 @@ def _repair(line: str) -> str:
     line = _INLINE_BYLINE.sub("", line)
     line = _DATE_STAMP.sub("", line)  # "November 20, 2019 - 11:28 AMT PanARMENIAN.Net - Verified video ..."  # "by Jeff Foust Monday, November 18, 2019 Earlier this month, ..."
     return _GLUED_SENTENCE.sub(" ", line)
-
-
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-
-
-def word_count(text: str) -> int:
-    """Words, counting CJK text (written without spaces) at two characters a word."""
-    cjk = len(_CJK.findall(text))
-    return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
-
-
-@functools.lru_cache(maxsize=1)
-def _identifier():
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
-
-
-NOT_ENGLISH = 0.005  # language(): below this probability of English, a text of unsure language is not English
-
-
-def language(text: str) -> str | None:
-    """ISO 639-1 code of the text's language, or None when the text is too short to tell.
-
-    Read from the first 600 characters (~100 words; langid's time is linear in its input): on 6,027 texts
-    of ../shared/eval and realworld, every answer was the one from 2,000 characters (also at 400), at 38%
-    of the time; a cached rerun of 1,000 articles is mostly this."""
-    sample = text[:600]
-    if word_count(sample) < 5:
-        return None
-    identifier = _identifier()
-    lang, prob = identifier.classify(sample)
-    if prob >= 0.5:
-        return lang
-    # A short text (a title-only feed item) spreads its probability over related languages: unsure which,
-    # but when English is all but ruled out the encoder cannot read it either. Measured: P(en) < 0.005 for
-    # none of 3,293 English AG News titles, and for 7 of 30 elmundo titles the top language alone missed.
-    if lang != "en" and dict(identifier.rank(sample)).get("en", 0.0) < NOT_ENGLISH:
-        return lang
-    return None

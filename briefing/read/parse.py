@@ -18,9 +18,10 @@ from ..contain import LeftOut, attempt
 from ..documents import Article
 from ..errors import IngestError, NoInputError
 from ..progress import ProgressFactory, track
+from ..text.language import language
+from ..text.rules import word_count
 from .encoding import declared_encoding, decode  # noqa: F401  (part of this module's interface)
 from .feedtext import entry_text, html_to_text, media_texts, squash
-from .furniture import language, word_count
 from .plaintext import RawArticle, is_truncated, make_article, split_articles, split_dateline
 from .publisher import feed_publisher, publisher
 

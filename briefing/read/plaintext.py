@@ -5,20 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .furniture import ends_sentence
+from ..text.datelines import split_dateline
+from ..text.rules import ends_sentence
 
-# "ROME –", "FORT PIERCE, Fla. –", "Muscat, Oman –", "WASHINGTON (Reuters) -", "(CNN) --"
-_WORD = r"[A-Z][\w.'’&-]*"
-_DATELINE = re.compile(
-    rf"^\s*(?P<place>{_WORD}(?:\s+{_WORD}){{0,3}}(?:,\s*{_WORD}(?:\s+{_WORD}){{0,2}}){{0,2}})?"
-    r"\s*(?:\((?P<agency>[A-Za-z][A-Za-z .&]{1,30})\))?"
-    r"(?:\s*(?P<dash>--|[–—]|-(?=\s)|:(?=\s))\s*|(?<=\))\s*)(?=\S)"
-)
-# Agency tags that stand before the first word with no dash: "(CNN)President ...", "(CNN Business)A ..."
-_AGENCIES = re.compile(r"^(?:CNN|Reuters|AP|AFP|BBC|Bloomberg|UPI|PTI|IANS|ANI|dpa|EFE|Xinhua|CNN Business|CNN Sport|"
-                       r"CNN Money|Associated Press|AP Photo)$")
-_NOT_PLACES = frozenset({"UPDATE", "UPDATED", "BREAKING", "BREAKING NEWS", "EXCLUSIVE", "WATCH", "LIVE", "VIDEO",
-                         "ANALYSIS", "OPINION", "COMMENT", "EDITOR'S NOTE", "NOTE", "CORRECTION", "REVIEW", "PHOTOS"})
 _SEPARATOR = re.compile(r"^\s*(?:-{3,}|\*{3,}|={3,}|_{3,}|\f)\s*$", re.M)
 _HEADING = re.compile(r"^(#{1,2})\s+(\S.*?)\s*#*\s*$")
 _MAX_TITLE_WORDS = 20
@@ -32,31 +21,6 @@ class RawArticle:
     text: str
     dateline: str | None
     truncated: bool
-
-
-def split_dateline(text: str) -> tuple[str | None, str]:
-    """Split a leading dateline off a paragraph: ('ROME', 'Italy has ...')."""
-    m = _DATELINE.match(text)
-    if not m:
-        return None, text
-    place, agency, dash = m.group("place"), m.group("agency"), m.group("dash")
-    if dash is None and not (agency and _AGENCIES.match(agency)):
-        return None, text  # no dash: only a known agency tag ends a dateline
-    if dash == ":" and not (place and ("," in place or (place.split()[0].isupper() and len(place.split()[0]) > 2))):
-        return None, text  # "Washington, DC, United States: ...", "NEW DELHI: ..." yes; "Update: ..." no
-    first = place.split()[0].rstrip(".,") if place else ""
-    rest = text[m.end():]
-    looks_like_place = bool(place) and (
-        (first.isupper() and len(first) > 1) or "," in place or bool(agency)
-        # "Indianapolis – Several thousand ...", not "Apple – the company – grew"
-        or (dash in ("–", "—", "--") and len(place.split()) <= 3 and rest[:1].isupper())
-    )
-    if not (looks_like_place or (agency and not place)):
-        return None, text
-    if place and not agency and place.upper() in _NOT_PLACES:
-        return None, rest  # "BREAKING: ...", "UPDATE – ...": a label, dropped, not a dateline
-    label = " ".join(p for p in (place, f"({agency})" if agency else None) if p)
-    return label, rest
 
 
 _ELLIPSIS = re.compile(r"(?:\.\.\.|…|\[\s*(?:…|\.\.\.)\s*\]|\[\+\d+ chars\])\W{0,2}$")

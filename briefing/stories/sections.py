@@ -9,11 +9,11 @@ configurable (`sections` and `[section_descriptions]`).
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -118,7 +118,6 @@ def from_category(category: str | None, names: Sequence[str]) -> str | None:
 CLASSIFIER = shipped("sections") / "sections.npz"  # trained by training/train_sections.py; package data
 
 
-@functools.lru_cache(maxsize=1)
 def load_classifier(path: Path = CLASSIFIER) -> tuple[list[str], np.ndarray, np.ndarray] | None:
     """The section classifier trained on labelled news (training/train_sections.py), or None if absent."""
     try:
@@ -139,7 +138,6 @@ def story_text(reports: Sequence[tuple[str | None, str]]) -> str:
     return "\n".join(f"{title or ''}\n{text}" for title, text in reports)
 
 
-@functools.lru_cache(maxsize=1)
 def load_lexical(path: Path = LEXICAL) -> LexicalModel | None:
     """The lexical section model (training/train_sections.py: TF-IDF and logistic regression), or None."""
     try:
@@ -150,6 +148,18 @@ def load_lexical(path: Path = LEXICAL) -> LexicalModel | None:
                 data["weight"].astype(np.float64), data["bias"].astype(np.float64), stop)
     except (OSError, KeyError, ValueError):
         return None
+
+
+@dataclass(frozen=True)
+class SectionModels:
+    """The trained section models (either None when its weights are absent): a run loads them once (Models)."""
+
+    classifier: tuple[list[str], np.ndarray, np.ndarray] | None
+    lexical: LexicalModel | None
+
+
+def load_section_models() -> SectionModels:
+    return SectionModels(load_classifier(), load_lexical())
 
 
 def lexical_probabilities(texts: Sequence[str], model: LexicalModel) -> np.ndarray:
@@ -172,8 +182,8 @@ def lexical_probabilities(texts: Sequence[str], model: LexicalModel) -> np.ndarr
 
 
 def classify(story_vecs: np.ndarray, names: Sequence[str], phrase_vecs: np.ndarray | None = None,
-             phrase_section: Sequence[str] | None = None, model="default", texts: Sequence[str] | None = None,
-             lexical="default") -> list[str]:
+             phrase_section: Sequence[str] | None = None, models: SectionModels | None = None,
+             texts: Sequence[str] | None = None) -> list[str]:
     """Each story's section among `names`.
 
     Sections the classifier learned from labelled news (World, Business, Technology, Sports, Culture) are
@@ -184,7 +194,8 @@ def classify(story_vecs: np.ndarray, names: Sequence[str], phrase_vecs: np.ndarr
     """
     if len(story_vecs) == 0:
         return []
-    clf = load_classifier() if model == "default" else model
+    models = models or SectionModels(None, None)
+    clf = models.classifier
     known = [n for n in names if clf is not None and n in clf[0]]
     if clf is None or len(known) < 2:
         if phrase_vecs is None or phrase_section is None:
@@ -192,7 +203,7 @@ def classify(story_vecs: np.ndarray, names: Sequence[str], phrase_vecs: np.ndarr
         return assign(story_vecs, phrase_vecs, phrase_section)
     labels, weight, bias = clf
     cols = [labels.index(n) for n in known]
-    lex = load_lexical() if lexical == "default" else lexical
+    lex = models.lexical
     if texts is not None and lex is not None and set(labels) <= set(lex[0]):
         logits = story_vecs @ weight.T + bias
         probs = np.exp(logits - logits.max(1, keepdims=True))
@@ -204,7 +215,7 @@ def classify(story_vecs: np.ndarray, names: Sequence[str], phrase_vecs: np.ndarr
     if phrase_vecs is None or phrase_section is None or not any(n not in known for n in names):
         return learned
     zero = assign(story_vecs, phrase_vecs, phrase_section)
-    return [z if z not in known else c for z, c in zip(zero, learned)]
+    return [z if z not in known else c for z, c in zip(zero, learned, strict=True)]
 
 
 def assign(story_vecs: np.ndarray, phrase_vecs: np.ndarray, phrase_section: Sequence[str]) -> list[str]:

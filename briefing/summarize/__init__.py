@@ -1,5 +1,2 @@
-"""Summarizer backends behind one interface (base.Summarizer); the table of backends is registry.py."""
-
-from .registry import BACKENDS, KINDS, get_summarizer
-
-__all__ = ["BACKENDS", "KINDS", "get_summarizer"]
+"""Summarizer backends behind one interface (base.Summarizer); the table of backends is registry.py; the
+summarize stage of a build is stage.py."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..config import Settings
 from ..documents import Article, Summary
-from ..models.registry import ModelSpec
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..models.bundle import Models
+    from ..models.registry import ModelSpec
 
 ProgressFn = Callable[[int], None]  # called with how many articles just finished
 
@@ -33,4 +36,4 @@ class Summarizer(Protocol):
         ...
 
 
-Factory = Callable[[Settings, ModelSpec], Summarizer]
+Factory = Callable[["Settings", "ModelSpec", "Models"], "Summarizer"]  # the run's Models: shared encoder, compressor

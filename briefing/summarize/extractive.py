@@ -7,19 +7,24 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..config import Settings
 from ..documents import Article, Sentence, Summary
-from ..models.encoder import SENTENCE_TOKENS, Encoder, shared_encoder
+from ..models.encoder import SENTENCE_TOKENS, Encoder
 from ..models.registry import ModelSpec, require_present
-from ..read.furniture import is_boilerplate, is_sentence_line, word_count
+from ..read.furniture import is_boilerplate, is_sentence_line
 from ..text.lexicon import stem, stop_words
+from ..text.rules import word_count
 from ..text.sentences import clean, encoder_texts, sentences
 from .base import ProgressFn
-from .compress import Compressor, compressor_present, shared_compressor
+from .compress import Compressor
 from .headline import can_lead, clean_title
+
+if TYPE_CHECKING:
+    from ..models.bundle import Models
 
 logger = logging.getLogger(__name__)
 
@@ -277,12 +282,11 @@ class LeadSummarizer:
         return out
 
 
-def make_extractive(settings: Settings, spec: ModelSpec) -> CentralitySummarizer:
+def make_extractive(settings: Settings, spec: ModelSpec, models: Models) -> CentralitySummarizer:
     path = require_present(spec)
-    encoder = shared_encoder(path, settings.batch_size, settings.threads, settings.precision)
-    compressor = shared_compressor(path, settings.threads, settings.precision) if compressor_present() else None
-    return CentralitySummarizer(encoder, spec.name, settings.max_sentences, compressor=compressor)
+    return CentralitySummarizer(models.encoder_at(path), spec.name, settings.max_sentences,
+                                compressor=models.compressor(path))
 
 
-def make_lead(settings: Settings, spec: ModelSpec) -> LeadSummarizer:
+def make_lead(settings: Settings, spec: ModelSpec, models: Models) -> LeadSummarizer:
     return LeadSummarizer()

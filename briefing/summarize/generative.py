@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..documents import Article, Summary
@@ -31,6 +31,9 @@ from ..text.sentences import make_segments, split_sentences
 from .base import ProgressFn, Summarizer
 from .guard import unsupported
 from .headline import clean_title
+
+if TYPE_CHECKING:
+    from ..models.bundle import Models
 
 logger = logging.getLogger(__name__)
 
@@ -362,8 +365,9 @@ def _headline(sentence: str, max_words: int) -> str:
     return head.rstrip(",;:") + " …"
 
 
-def _extractive_fallback(settings: Settings) -> Callable[[], Summarizer]:
-    """The default encoder's summarizer when its package is installed, else the lead baseline."""
+def _extractive_fallback(settings: Settings, models: Models) -> Callable[[], Summarizer]:
+    """The default encoder's summarizer (sharing the run's encoder) when its package is installed, else the lead
+    baseline."""
 
     def make() -> Summarizer:
         from ..models.registry import resolve
@@ -371,11 +375,11 @@ def _extractive_fallback(settings: Settings) -> Callable[[], Summarizer]:
 
         spec = resolve("minilm", settings.models_dir)
         if spec.present and spec.kind == "extractive":
-            return make_extractive(settings, spec)
-        return make_lead(settings, spec)
+            return make_extractive(settings, spec, models)
+        return make_lead(settings, spec, models)
 
     return make
 
 
-def make_generative(settings: Settings, spec: ModelSpec) -> GenerativeSummarizer:
-    return GenerativeSummarizer(spec, require_present(spec), settings, _extractive_fallback(settings))
+def make_generative(settings: Settings, spec: ModelSpec, models: Models) -> GenerativeSummarizer:
+    return GenerativeSummarizer(spec, require_present(spec), settings, _extractive_fallback(settings, models))

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from ..documents import Article, Segment, Sentence
 from ..procs import die_with_parent
-from ..read.plaintext import split_dateline
+from .datelines import split_dateline
 
 logger = logging.getLogger(__name__)
 TokenCounter = Callable[[str], int]

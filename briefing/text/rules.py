@@ -1,0 +1,23 @@
+"""Text rules every stage shares, written once: where a sentence ends, and how CJK text is counted."""
+
+from __future__ import annotations
+
+import re
+
+# The one rule for "ends a sentence" (prose lines here; complete vs cut-off articles in textsplit): a full stop,
+# question or exclamation mark (CJK ones included) or an ellipsis, then any closing quotes or brackets.
+_ENDS_SENTENCE = re.compile(r"""[.!?。！？…]["'”’»」』)\]]*\s*$""")
+
+
+def ends_sentence(text: str) -> bool:
+    """Does the text end as a sentence does (., !, ?, 。, … with optional closing quotes or brackets)?"""
+    return bool(_ENDS_SENTENCE.search(text))
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def word_count(text: str) -> int:
+    """Words, counting CJK text (written without spaces) at two characters a word."""
+    cjk = len(_CJK.findall(text))
+    return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
