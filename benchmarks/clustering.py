@@ -237,9 +237,9 @@ def sections_accuracy(encoder, names=None):
     sv = np.stack([b.mean(0) / np.linalg.norm(b.mean(0)) for b in blocks])
     got = classify(sv, names, pv, [n for n, _ in flat], texts=[story_text([(r["title"], r["text"])]) for r in rows])
     want = [BBC_SECTION[r["id"].split("-")[1]] for r in rows]
-    per = Counter(w for g, w in zip(got, want) if g == w)
+    per = Counter(w for g, w in zip(got, want, strict=False) if g == w)
     total = Counter(want)
-    confusion = Counter((w, g) for g, w in zip(got, want) if g != w)
+    confusion = Counter((w, g) for g, w in zip(got, want, strict=False) if g != w)
     return sum(per.values()) / len(rows), {k: per[k] / total[k] for k in total}, confusion.most_common(6)
 
 

@@ -200,7 +200,8 @@ def ecb_check() -> None:
     every = len(arts) * (len(arts) - 1) // 2
     same = [(i, j) for g in [[k for k, t in enumerate(labels) if t == lab] for lab in set(labels)] for i, j in combinations(g, 2)]
     kept = set(map(tuple, cand.tolist()))
-    print(f"ECB+ dev, {len(arts)} real reports: all pairs ({every}) P/R/F1 {'/'.join(f'{x:.3f}' for x in pairwise(dense, labels))}; "
+    scores = '/'.join(f'{x:.3f}' for x in pairwise(dense, labels))
+    print(f"ECB+ dev, {len(arts)} real reports: all pairs ({every}) P/R/F1 {scores}; "
           f"blocked ({len(cand)} pairs, {len(cand) / every:.1%}; {sum((min(p), max(p)) in kept for p in same) / len(same):.1%} "
           f"of same-event pairs kept) P/R/F1 {'/'.join(f'{x:.3f}' for x in pairwise(blocked, labels))}; "
           f"agreement {agreement(blocked, dense):.3f}")

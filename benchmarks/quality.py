@@ -91,7 +91,7 @@ def main() -> int:
         ours = summarizer.summarize(arts, k)
         secs = time.perf_counter() - t0
         outputs: dict[str, list[list[str]]] = {f"{summarizer.name}": [], f"lead-{k}": [], "textrank": [], "lexrank": []}
-        for art, summ in zip(arts, ours):
+        for art, summ in zip(arts, ours, strict=False):
             sents = [clean(s.text) for s in sentences(art) if is_candidate(s)] or [art.text]
             outputs[summarizer.name].append(list(summ.sentences[:k]))
             outputs.setdefault(f"{summarizer.name} headline", []).append([summ.headline])
@@ -103,7 +103,7 @@ def main() -> int:
         table[task] = {}
         for method, preds in outputs.items():
             sums = [0.0, 0.0, 0.0]
-            for row, pred in zip(rows, preds):
+            for row, pred in zip(rows, preds, strict=False):
                 sc = scorer.score(row["summary"], "\n".join(pred))
                 for i, key in enumerate(("rouge1", "rouge2", "rougeLsum")):
                     sums[i] += sc[key].fmeasure
@@ -137,10 +137,10 @@ def compression_task(limit: int | None, show: int) -> dict:
     picks = []
     for name, lo, hi in (("tagger", None, None), ("decoded", 1, 10_000), ("headline 6-14", 6, 14)):
         f1s, ratios = [], []
-        for r, ts, p in zip(rows, toks, probs):
+        for r, ts, p in zip(rows, toks, probs, strict=False):
             if lo is None:
-                text = " ".join(t.group() for t, q in zip(ts, p) if q >= 0.5)
-                n = sum(1 for t, q in zip(ts, p) if q >= 0.5 and t.group()[0].isalnum())
+                text = " ".join(t.group() for t, q in zip(ts, p, strict=False) if q >= 0.5)
+                n = sum(1 for t, q in zip(ts, p, strict=False) if q >= 0.5 and t.group()[0].isalnum())
             else:
                 c = decode(r["sentence"], ts, p, lo, hi)
                 text, n = c.text, c.words
@@ -178,7 +178,7 @@ def agnews_task(summarizer, scorer, limit: int | None, show: int) -> dict:
     ours = summarizer.summarize(arts, 1)
     secs = time.perf_counter() - t0
     outputs: dict[str, list[str]] = {summarizer.name: [], "first sentence": [], "first 10 words": []}
-    for art, summ in zip(arts, ours):
+    for art, summ in zip(arts, ours, strict=False):
         first = next((clean(s.text) for s in sentences(art)), art.text)
         outputs[summarizer.name].append(summ.headline)
         outputs["first sentence"].append(first)
@@ -188,7 +188,7 @@ def agnews_task(summarizer, scorer, limit: int | None, show: int) -> dict:
     print(f"{'method':<16} {'R1':>6} {'R2':>6} {'RL':>6} {'words':>6}")
     for method, preds in outputs.items():
         sums = [0.0, 0.0, 0.0]
-        for row, pred in zip(rows, preds):
+        for row, pred in zip(rows, preds, strict=False):
             sc = scorer.score(row["title"], pred)
             for i, key in enumerate(("rouge1", "rouge2", "rougeLsum")):
                 sums[i] += sc[key].fmeasure

@@ -128,7 +128,7 @@ def main() -> None:
     sums = summarizer.summarize(arts, 3)
     bad, total, heads, titled, shows_title = [], 0, [], 0, 0
     glue_sum = []
-    for (art, gold), s in zip(articles, sums):
+    for (art, gold), s in zip(articles, sums, strict=False):
         body = _norm(gold)
         for sent in s.sentences:
             total += 1

@@ -10,15 +10,24 @@ class BriefingError(Exception):
 
 
 class ConfigError(BriefingError):
-    """A bad setting, option value or config file."""
+    """A bad setting, option value or config file; `key`: the setting at fault, when one is."""
 
     exit_code = 2
+
+    def __init__(self, message: str, key: str | None = None):
+        super().__init__(message)
+        self.key = key
 
 
 class IngestError(BriefingError):
     """An input that cannot be read as articles."""
 
     exit_code = 3
+
+
+class FetchError(IngestError):
+    """A remote server gave no usable answer (unreachable, timed out, an HTTP error, too large, too many
+    redirects): the other server's failure, not the input's (serve answers 502, not 422)."""
 
 
 class NoInputError(IngestError):

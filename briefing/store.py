@@ -112,10 +112,9 @@ def _open(path: Path, kind: str) -> sqlite3.Connection:
     return db
 
 
-def _split_key(text: str) -> str:
-    from . import __version__  # a new version may split differently
-
-    return hashlib.sha256(f"{__version__}|{text}".encode()).hexdigest()
+def _split_key(text: str, identity: str) -> str:
+    """A cached split's key: what the splitting depends on (text.sentences.split_identity) and the text."""
+    return hashlib.sha256(f"{identity}|{text}".encode()).hexdigest()
 
 
 def content_key(article: Article) -> str:
@@ -225,7 +224,10 @@ class SummaryCache:
     @_tolerant(dict)
     def splits(self, texts: list[str]) -> dict[str, tuple[Sentence, ...]]:
         """Sentence splits made by earlier runs, for those of these texts that have one."""
-        keys = {_split_key(t): t for t in texts}
+        from .text.sentences import split_identity
+
+        identity = split_identity()
+        keys = {_split_key(t, identity): t for t in texts}
         found = self._lookup("splits", "sentences", list(keys))
         out = {}
         for k, data in found.items():
@@ -236,7 +238,10 @@ class SummaryCache:
 
     @_tolerant(None)
     def put_splits(self, splits: dict[str, tuple[Sentence, ...]]) -> None:
-        rows = [(_split_key(t),
+        from .text.sentences import split_identity
+
+        identity = split_identity()
+        rows = [(_split_key(t, identity),
                  json.dumps([[s.index, s.text, s.start, s.end, s.paragraph] for s in sents]), self.now)
                 for t, sents in splits.items()]
         if self.read_only:
@@ -284,7 +289,7 @@ class CachedEncoder:
         import numpy as np
 
         keys = self._keys(texts, max_length)
-        self.cache.put_vectors(list({k: np.asarray(v, np.float32).tobytes() for k, v in zip(keys, vectors)}.items()))
+        self.cache.put_vectors(list({k: np.asarray(v, np.float32).tobytes() for k, v in zip(keys, vectors, strict=True)}.items()))
 
     def encode(self, texts, max_length: int | None = None, advance=None):
         import numpy as np

@@ -75,7 +75,8 @@ def test_summarize_json_keeps_jsonl_ids(echo):
     data = json.loads(r.stdout)
     assert [d["id"] for d in data] == ["wire-17", "wire-18"]
     assert set(data[0]) >= {"id", "title", "source", "headline", "summary", "model"}
-    assert data[0]["summary"] == ["The central bank held interest rates at 4 percent on Thursday.", "Analysts had expected the move."]
+    assert data[0]["summary"] == ["The central bank held interest rates at 4 percent on Thursday.",
+                                  "Analysts had expected the move."]
 
 
 def test_summarize_stdin_text(echo):

@@ -54,7 +54,8 @@ def test_unknown_name():
 
 
 def test_kind_from_config(tmp_path):
-    (tmp_path / "config.json").write_text(json.dumps({"architectures": ["BartForConditionalGeneration"], "is_encoder_decoder": True}))
+    config = {"architectures": ["BartForConditionalGeneration"], "is_encoder_decoder": True}
+    (tmp_path / "config.json").write_text(json.dumps(config))
     assert infer_kind(tmp_path) == "seq2seq"
     (tmp_path / "config.json").write_text(json.dumps({"architectures": ["LlamaForCausalLM"]}))
     assert infer_kind(tmp_path) == "causal"

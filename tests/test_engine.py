@@ -92,7 +92,7 @@ def test_golden_holds_in_both_precisions(precision):
     arts, _ = read_inputs([ROOT / "seeds"])
     summarizer = get_summarizer(Settings(model="minilm", precision=precision))
     got = [{"id": a.id, "headline": s.headline, "headline_from": s.headline_from, "summary_ids": list(s.sentence_ids)}
-           for a, s in zip(arts, summarizer.summarize(arts, 3))]
+           for a, s in zip(arts, summarizer.summarize(arts, 3), strict=False)]
     assert got == json.loads(GOLDEN.read_text())
 
 
@@ -163,7 +163,7 @@ def test_light_bert_equals_transformers_bert():
     b = their_tok(words, is_split_into_words=True, truncation=True, max_length=96, padding=True, return_tensors="pt")
     assert torch.equal(a["input_ids"], b["input_ids"])
     assert [tok.word_ids(i) for i in range(len(words))] == [
-        [w for w, m in zip(b.word_ids(i), b["attention_mask"][i]) if m] for i in range(len(words))]
+        [w for w, m in zip(b.word_ids(i), b["attention_mask"][i], strict=False) if m] for i in range(len(words))]
 
 
 @pytest.mark.parametrize("light", [True, False])

@@ -21,7 +21,8 @@ def test_html_page_main_text_and_title():
 def test_rss_entries_with_html_stripped_and_title_only_entries_kept():
     arts = parse_bytes((FIXTURES / "feed.xml").read_bytes(), "feed.xml", ".xml")
     assert [a.title for a in arts] == ["Council approves new budget", "Only a title here"]
-    assert arts[0].text == "The city council approved a $2.1 billion budget on Wednesday after a six-hour debate.\nThe plan raises property taxes by 3 percent."
+    assert arts[0].text == ("The city council approved a $2.1 billion budget on Wednesday after a six-hour debate.\n"
+                            "The plan raises property taxes by 3 percent.")
     assert arts[0].url == "https://example.org/budget"
     assert arts[0].published.isoformat() == "2026-02-05T07:30:00+00:00"
     assert arts[0].category == "Politics"

@@ -116,7 +116,8 @@ xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>NYT &gt
 <media:content url="https://x/y.jpg" medium="image"/><media:credit>Jane Doe for The New York Times</media:credit>
 <media:description>A protester holding an emblem from the embassy late in the evening.</media:description></item>
 <item><title>Full Text Item</title><link>https://www.nytimes.com/b.html</link><description>A teaser.</description>
-<content:encoded><![CDATA[<p>The council approved the budget on Monday.</p><div>The final appeal is heard<div>Chelsea's appeal follows.</div></div>]]></content:encoded></item>
+<content:encoded><![CDATA[<p>The council approved the budget on Monday.</p><div>The final appeal is heard<div>
+Chelsea's appeal follows.</div></div>]]></content:encoded></item>
 </channel></rss>"""
 
 

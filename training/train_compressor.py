@@ -118,9 +118,9 @@ def predict(model, tok, rows) -> list[np.ndarray]:
 def evaluate(model, tok, rows) -> dict:
     probs = predict(model, tok, rows)
     raw, dec, ratio = [], [], []
-    for r, p in zip(rows, probs):
+    for r, p in zip(rows, probs, strict=False):
         toks = tokens(r[2])
-        kept = " ".join(t.group() for t, q in zip(toks, p) if q >= 0.5)
+        kept = " ".join(t.group() for t, q in zip(toks, p, strict=False) if q >= 0.5)
         raw.append(word_f1(kept, r[3]))
         c = decode(r[2], toks, p, min_words=1, max_words=10_000)
         dec.append(word_f1(c.text, r[3]))

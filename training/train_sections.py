@@ -11,7 +11,8 @@ probabilities (equal weights, fixed before measuring). Words tell apart what the
 
 First it measures itself honestly: trained on BBC + one half of AG News (split by a hash of the id),
 scored on the other half, beside the zero-shot phrase prototypes. Then it trains on everything and
-writes briefing/models/weights/sections/sections.npz (labels, weights, bias; a few KB) and briefing/models/weights/sections/lexical.npz
+writes briefing/models/weights/sections/sections.npz (labels, weights, bias; a few KB) and
+briefing/models/weights/sections/lexical.npz
 (vocabulary, idf, weights). Fixed seed; about 2 minutes on 2 cores, most of it encoding. Needs
 scikit-learn for the lexical model (pip install scikit-learn; briefing itself scores it with numpy).
 
@@ -150,8 +151,8 @@ def main() -> None:
                                                    model=(LABELS, w * SCALE, b), texts=held, lexical=lexical),
     }
     for label, got in runs.items():
-        acc = np.mean([g == t for g, t in zip(got, want)])
-        per = {n: np.mean([g == t for g, t in zip(got, want) if t == n]) for n in four}
+        acc = np.mean([g == t for g, t in zip(got, want, strict=False)])
+        per = {n: np.mean([g == t for g, t in zip(got, want, strict=False) if t == n]) for n in four}
         print(f"AG News held-out half ({len(test)}), four sections, {label}: accuracy {acc:.3f} ("
               + ", ".join(f"{n} {v:.2f}" for n, v in per.items()) + ")")
     w, b = train(np.concatenate([va, vb]), np.concatenate([ya, yb]))

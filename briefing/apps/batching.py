@@ -90,7 +90,7 @@ class MicroBatcher(Generic[T, R]):
         loop = asyncio.get_running_loop()
         futures = [loop.create_future() for _ in items]
         if futures:
-            self._waiting[self._next_id] = deque(zip(items, futures))
+            self._waiting[self._next_id] = deque(zip(items, futures, strict=True))
             self._turns.append(self._next_id)
             self._next_id += 1
             self.stats.requests += 1
@@ -203,7 +203,7 @@ class MicroBatcher(Generic[T, R]):
         self.stats.batches += 1
         self.stats.largest = max(self.stats.largest, len(items))
         self.stats.busy_s += time.perf_counter() - t
-        for (_, future), (ok, value) in zip(batch, outcomes):
+        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
             if future.done():  # the caller went away, or the shutdown answered it
                 continue
             if ok:

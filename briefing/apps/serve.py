@@ -39,7 +39,7 @@ from typing import Any
 from ..config import Settings
 from ..contain import describe
 from ..documents import Article
-from ..errors import BriefingError, ConfigError, IngestError
+from ..errors import BriefingError, ConfigError, FetchError, IngestError
 from ..models.bundle import Models
 from ..publish.render import CSS, summary_record
 from .batching import MicroBatcher, ShuttingDown
@@ -116,7 +116,7 @@ class Summaries:
         # warning): here the exception reaches the batcher, which retries the batch's articles one at a time, and
         # the request answers for each article that still fails, with the status its error calls for
         summaries = self.summarizer.summarize(with_sentences(articles), self.settings.sentences)
-        return [summary_record(a, s) for a, s in zip(articles, summaries)]
+        return [summary_record(a, s) for a, s in zip(articles, summaries, strict=True)]
 
     def warm_up(self) -> None:
         """Load the model and run it once, so the first request pays no loading."""
@@ -252,7 +252,7 @@ def create_app(settings: Settings, models: Models | None = None, limits: ServeLi
             articles = await run_in_threadpool(parse_request, body, settings)
         except IngestError as e:
             # an address that cannot be fetched is the other server's failure; everything else is the input's
-            status = 502 if "url" in body and "only http(s)" not in str(e) and "not a public" not in str(e) else 422
+            status = 502 if isinstance(e, FetchError) else 422
             return JSONResponse({"detail": str(e)}, status_code=status)
         if len(articles) > limits.max_articles:
             return JSONResponse({"detail": f"the request holds {len(articles)} articles, over the {limits.max_articles} "
@@ -309,7 +309,7 @@ def _records(articles: Sequence[Article], outcomes: Sequence[Any]) -> tuple[list
     """Each article's record, or {"id", "error"} for one that failed; and how many failed."""
     records: list[dict] = []
     failed = 0
-    for a, o in zip(articles, outcomes):
+    for a, o in zip(articles, outcomes, strict=True):
         if not isinstance(o, BaseException):
             records.append(o)
             continue

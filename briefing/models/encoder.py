@@ -19,8 +19,6 @@ SENTENCE_TOKENS = 48  # a sentence's gist is in its first words: measured 20% fa
 MEMO_SIZE = 50_000  # vectors kept per encoder (384 floats each: about 75 MB at most)
 
 
-PRECISIONS = ("auto", "fp32", "bf16")
-
 
 @functools.lru_cache(maxsize=1)
 def cpu_has_bf16() -> bool:

@@ -24,7 +24,7 @@ from pathlib import Path
 from .. import __version__
 from ..config import FETCH_BUDGET, FETCH_TIMEOUT
 from ..documents import Article
-from ..errors import BriefingError, IngestError
+from ..errors import BriefingError, FetchError, IngestError
 from ..store import State
 from .parse import decode, parse_bytes, parse_html
 
@@ -172,7 +172,7 @@ def check_public(url: str) -> None:
     try:
         addresses = _resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except (OSError, UnicodeError, ValueError) as e:
-        raise IngestError(f"{redact(url)}: the host does not resolve ({e}); skipped.") from None
+        raise FetchError(f"{redact(url)}: the host does not resolve ({e}); skipped.") from None
     for address in addresses:
         if not is_public_address(address):
             raise _NotPublic(_refusal(url, url, address), address)
@@ -233,7 +233,7 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
     total = deadline or client.timeout.read or FETCH_TIMEOUT
     for attempt in range(1, ATTEMPTS + 1):
         if budget is not None and budget.left() <= 0:
-            raise IngestError(f"{redact(url)}: the run's fetch budget is spent; skipped (raise fetch_budget).")
+            raise FetchError(f"{redact(url)}: the run's fetch budget is spent; skipped (raise fetch_budget).")
         stop_at = time.monotonic() + min(total, budget.left() if budget else total)
         wait = delay
         target = url
@@ -255,7 +255,7 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
                         hops += 1
                         continue
                     if moved:
-                        raise IngestError(f"{redact(url)}: more than {MAX_REDIRECTS} redirects; skipped.")
+                        raise FetchError(f"{redact(url)}: more than {MAX_REDIRECTS} redirects; skipped.")
                     if r.status_code >= 500 or r.status_code == 429:
                         last = f"HTTP {r.status_code}"
                         after = _retry_after(r.headers.get("retry-after", ""))
@@ -264,17 +264,17 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
                         break
                     declared = r.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > limit:
-                        raise IngestError(f"{redact(url)}: {int(declared) // 2**20} MiB is over the "
+                        raise FetchError(f"{redact(url)}: {int(declared) // 2**20} MiB is over the "
                                           f"{limit // 2**20} MiB limit; skipped.")
                     body = bytearray()
                     for chunk in r.iter_bytes():
                         body += chunk
                         if len(body) > limit:
-                            raise IngestError(f"{redact(url)}: more than {limit // 2**20} MiB; skipped.")
+                            raise FetchError(f"{redact(url)}: more than {limit // 2**20} MiB; skipped.")
                         if time.monotonic() > stop_at:
                             raise httpx.ReadTimeout("the whole response took too long")
                     if r.status_code >= 400:
-                        raise IngestError(f"{redact(url)}: HTTP {r.status_code}; check the URL.")
+                        raise FetchError(f"{redact(url)}: HTTP {r.status_code}; check the URL.")
                     return r.status_code, dict(r.headers), bytes(body)
         except _NotPublic as e:  # from check_public, or from the connection (the name answered anew)
             raise IngestError(_refusal(url, target, e.address)) from None
@@ -291,7 +291,7 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
             logger.info("%s: %s; retrying in %.1f s", redact(url), last, wait)
             time.sleep(wait)
             delay *= 2
-    raise IngestError(f"{redact(url)}: {last} after {attempt} attempt{'s' if attempt > 1 else ''}; "
+    raise FetchError(f"{redact(url)}: {last} after {attempt} attempt{'s' if attempt > 1 else ''}; "
                       "try again later or drop the source.")
 
 
@@ -323,7 +323,7 @@ def fetch_feed(client, url: str, state: State | None, backoff: float = BACKOFF,
     status, got, body = get(client, url, headers, backoff=backoff, budget=budget, public_redirects=not allow_private)
     if status == 304:
         if stored is None:
-            raise IngestError(f"{redact(url)}: the server says not modified, but no earlier copy is stored; "
+            raise FetchError(f"{redact(url)}: the server says not modified, but no earlier copy is stored; "
                               "run with --no-cache or try again.")
         logger.info("%s: not modified; using the stored copy", redact(url))
         body = stored

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
+from ..text.rules import TITLE_SEPARATOR
 from ..text.urls import hostname
 
 _FEED_WORDS = re.compile(r"\b(?:rss|atom|feeds?|channel|xml|mrss(?:-\w+)?|podcasts?)\b", re.I)
-_SEPARATORS = re.compile(r"\s+(?:>|»|\||-|–|—|::|:|//|/)\s+|\s*>\s*")
 _BAD_NAME = re.compile(r"copyright|©|^\W*$|_|^https?://|^www\.|\.(?:html?|php|aspx?)$", re.I)
 
 
@@ -42,8 +42,8 @@ def _usable(name: str | None) -> str | None:
 def publisher(sitename: str | None, url: str | None) -> str | None:
     """A web page's publisher: og:site_name / JSON-LD publisher when it reads as a name, else the domain."""
     name = _usable(sitename)
-    if name and _SEPARATORS.search(name):
-        name = _usable(_SEPARATORS.split(name)[0])
+    if name and TITLE_SEPARATOR.search(name):
+        name = _usable(TITLE_SEPARATOR.split(name)[0])
     return name or domain(url)
 
 
@@ -51,7 +51,7 @@ def feed_publisher(title: str | None, link: str | None) -> str | None:
     """A feed's publisher from its channel title ("NYT > World News" -> "NYT", "CNN.com - RSS Channel -
     World" -> "CNN.com"), with feed words and sections dropped; else the domain of its link."""
     title = " ".join((title or "").split())
-    parts = [p.strip() for p in _SEPARATORS.split(title) if p and p.strip()]
+    parts = [p.strip() for p in TITLE_SEPARATOR.split(title) if p and p.strip()]
     parts = [p for p in parts if not _FEED_WORDS.search(p)] or [_FEED_WORDS.sub("", p).strip() for p in parts]
     parts = [p for p in (_usable(p) for p in parts) if p]
     site = domain(link)

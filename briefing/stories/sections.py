@@ -170,7 +170,7 @@ def lexical_probabilities(texts: Sequence[str], model: LexicalModel) -> np.ndarr
     scores = np.tile(bias, (len(texts), 1))
     for row, text in enumerate(texts):
         words = [w for w in _WORD.findall(text.lower()) if w not in stop]
-        grams = Counter(words + [f"{a} {b}" for a, b in zip(words, words[1:])])
+        grams = Counter(words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)])  # each word and the next
         found = [(vocab[g], (1 + math.log(c)) * idf[vocab[g]]) for g, c in grams.items() if g in vocab]
         if found:
             cols = np.array([j for j, _ in found])

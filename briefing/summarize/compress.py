@@ -243,7 +243,7 @@ class Compressor:
         """A headline-length compression of each sentence."""
         toks = [tokens(s) for s in sentences]
         probs = self.probabilities([[t.group() for t in ts] or ["."] for ts in toks])
-        return [decode(s, ts, p[: len(ts)], min_words, max_words) for s, ts, p in zip(sentences, toks, probs)]
+        return [decode(s, ts, p[: len(ts)], min_words, max_words) for s, ts, p in zip(sentences, toks, probs, strict=True)]
 
 
 def compressor_present(folder: Path = MODEL_DIR) -> bool:

@@ -88,7 +88,7 @@ def compress_headlines(items: Sequence[tuple[Article, Sequence[Sentence], Summar
             if s.headline_from == "sentence" and s.headline_id is not None and len(s.headline.split()) > SHORT_LEAD]
     out = [s for _, _, s in items]
     made = compressor.compress([out[n].headline for n in todo]) if todo else []
-    for n, c in zip(todo, made):
+    for n, c in zip(todo, made, strict=True):
         art, sents, summary = items[n]
         if c.words < 3:
             continue
@@ -221,13 +221,13 @@ class CentralitySummarizer:
             spans.append((lo, len(texts)))
         emb = self.encoder.encode(texts, self.max_length) if texts else np.zeros((0, 1), np.float32)
         out = []
-        for art, sents, (lo, hi) in zip(articles, per_article, spans):
+        for art, sents, (lo, hi) in zip(articles, per_article, spans, strict=True):
             out.append(self._one(art, sents, emb[lo:hi], n_sentences))
             if progress:
                 progress(1)
         if self.compressor is None:
             return out
-        return compress_headlines(list(zip(articles, per_article, out)), self.compressor)
+        return compress_headlines(list(zip(articles, per_article, out, strict=True)), self.compressor)
 
     def _one(self, art: Article, sents: Sequence[Sentence], vecs: np.ndarray, k: int) -> Summary:
         cands = candidates(art, sents)

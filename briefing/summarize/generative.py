@@ -209,7 +209,7 @@ class GenerativeSummarizer:
             self.calls += 1
             if self.causal:
                 ids = ids[:, enc["input_ids"].shape[1] :]
-            for i, text in zip(idx, tok.batch_decode(ids, skip_special_tokens=True)):
+            for i, text in zip(idx, tok.batch_decode(ids, skip_special_tokens=True), strict=True):
                 out[i] = text
         return out
 
@@ -240,7 +240,7 @@ class GenerativeSummarizer:
             logger.info("round %d: %d long article(s) in %d segments", round_no + 1, len(long_ones), len(pieces))
             outputs = self._generate([p for _, p in pieces], map_words)
             joined: dict[int, list[str]] = {i: [] for i in long_ones}
-            for (i, seg_text), out in zip(pieces, outputs):
+            for (i, seg_text), out in zip(pieces, outputs, strict=True):
                 sents = self._sentences(out) or [s.text for s in split_sentences(seg_text)[:1]]
                 joined[i].append(" ".join(sents))
             for i in long_ones:
@@ -304,7 +304,7 @@ class GenerativeSummarizer:
         words = self.settings.summary_words
         reduced = self._reduce([articles[i] for i in todo], words)
         outputs = self._generate(reduced, words, n_sentences)
-        for i, out in zip(todo, outputs):
+        for i, out in zip(todo, outputs, strict=True):
             summary = self._clean(articles[i], out, n_sentences)
             if summary is not None and self.settings.guard:
                 said = summary.sentences if summary.headline_from == "title" else (summary.headline,) + summary.sentences
@@ -317,7 +317,7 @@ class GenerativeSummarizer:
         missing = [i for i, s in enumerate(results) if s is None]
         if missing:
             backup = self.fallback()
-            for i, s in zip(missing, backup.summarize([articles[i] for i in missing], n_sentences)):
+            for i, s in zip(missing, backup.summarize([articles[i] for i in missing], n_sentences), strict=True):
                 results[i] = replace(s, method="extractive")
         if progress:
             progress(len(articles))

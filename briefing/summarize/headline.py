@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-_SITE_SEP = re.compile(r"\s+(?:\||–|—|-|::|·|•)\s+")
+from ..text.rules import TITLE_SEPARATOR
+
 _SECTION_WORDS = re.compile(r"\b(?:news|world|politics|business|sport|sports|tech|technology|opinion|us|uk|"
                             r"entertainment|culture|science|health|latest|breaking|online|today|daily|times|post)\b", re.I)
 
@@ -66,11 +67,11 @@ def clean_title(title: str, source: str | None = None, text: str = "") -> str:
     """A page or feed title as a headline: no site suffix, no shouting capitals, no trailing stop."""
     t = " ".join(title.split())
     for _ in range(3):  # " | World news | The Guardian": strip suffixes one at a time
-        parts = _SITE_SEP.split(t)
+        parts = TITLE_SEPARATOR.split(t)
         if len(parts) < 2:
             break
         last = parts[-1]
-        head = t[: t.rfind(last)].rstrip(" |–—-:·•")
+        head = t[: t.rfind(last)].rstrip(" |–—-:·•»>/")
         if len(head.split()) < 3:
             break
         if _is_site(last, source):

@@ -1,4 +1,5 @@
-"""Text rules every stage shares, written once: where a sentence ends, and how CJK text is counted."""
+"""Text rules every stage shares, written once: where a sentence ends, what separates a title's parts, and how
+CJK text is counted."""
 
 from __future__ import annotations
 
@@ -21,3 +22,8 @@ def word_count(text: str) -> int:
     """Words, counting CJK text (written without spaces) at two characters a word."""
     cjk = len(_CJK.findall(text))
     return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
+
+
+# What separates a title's parts (headline, site, section, author: "Story - Reuters", "NYT > World",
+# "Portada // elmundo", "Story » Local » Noticias"): one set, for headlines and for source names alike.
+TITLE_SEPARATOR = re.compile(r"\s+(?:\||–|—|-|::|:|·|•|»|>|//|/)\s+|\s*>\s*")

@@ -7,7 +7,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..documents import Article, Segment, Sentence
 from ..procs import die_with_parent
@@ -22,7 +22,7 @@ _WORD = re.compile(r"\S+")
 def _segmenter():
     import pysbd
 
-    return pysbd.Segmenter(language="en", clean=False)
+    return pysbd.Segmenter(language=SPLITTING.language, clean=False)
 
 
 def approx_tokens(text: str) -> int:
@@ -30,8 +30,34 @@ def approx_tokens(text: str) -> int:
     return (len(_WORD.findall(text)) * 4 + 2) // 3
 
 
-MAX_SPLIT_CHARS = 1_000_000  # an article's text split into sentences (~170k words, a book; news is ~4k chars)
-MAX_PIECE = 2_000  # pysbd's time grows with the square of what it is given: long paragraphs go in pieces
+@dataclass(frozen=True, slots=True)
+class SplitParams:
+    """What decides an article's sentences besides its text; all of it is in the split cache's key (split_identity)."""
+
+    # an article's text split into sentences at most (~170k words, a book; news is ~4k chars)
+    max_split_chars: int = 1_000_000
+    # pysbd's time grows with the square of what it is given: long paragraphs go in pieces of about this many
+    # characters, cut where a sentence likely ends (tests/test_hardening.py: a 1 MB paragraph in bounded time)
+    max_piece: int = 2_000
+    # pysbd's rules: English (the language the summarizer and encoder read)
+    language: str = "en"
+
+
+SPLITTING = SplitParams()
+MAX_SPLIT_CHARS = SPLITTING.max_split_chars
+MAX_PIECE = SPLITTING.max_piece
+
+
+def split_identity() -> str:
+    """Everything a cached split depends on besides the text: our version (the rules in this module), the
+    splitting parameters and the segmenter's version."""
+    import dataclasses
+    import importlib.metadata
+    import json
+
+    from .. import __version__
+
+    return json.dumps([__version__, dataclasses.asdict(SPLITTING), importlib.metadata.version("pysbd")])
 _ROUGH_END = re.compile(r"[.!?][\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])")
 
 
