@@ -4,7 +4,7 @@ Exit codes: 0 done (also: skipped because another run holds the output folder's 
 1 an unexpected problem; 2 bad usage or config; 3 no usable input; 4 model missing or broken;
 5 done, but some inputs were left out (each named on stderr); 6 the briefing could not be written (full
 disk, read-only folder; the earlier files are intact); 7 another run has held the output folder's lock
-for longer than stale_lock (likely stuck).
+for longer than stale_lock (likely stuck); 8 the briefing was written, but mailing it (mail_to) failed.
 """
 
 from __future__ import annotations
@@ -38,13 +38,15 @@ Exit codes:
   5    done, but some inputs, entries or stories were left out (each named)
   6    the briefing could not be written (full disk, read-only folder); earlier files intact
   7    another run has held the output folder's lock longer than stale_lock (likely stuck)
+  8    the briefing was written, but mailing it (mail_to) failed; the files stay
   143  stopped by SIGTERM, after cleaning up"""
 
 BUILD_EXAMPLES = """\b
 Examples:
   briefing build seeds/                               today's briefing in briefs/
   briefing build news/ feeds.opml https://example.org/rss.xml --format all
-  briefing build --date 2026-02-05 --since 1d         a past day, from what was published that day
+  briefing build --date 2026-02-05                    a past day: what was new since the brief before it
+  briefing build --mail-to me@example.org             also mail it (smtp_* settings in the config)
   briefing build -q --log-file ~/briefs/briefing.log  from cron (sources from the config)
 
 """ + EXIT_CODES
@@ -96,7 +98,7 @@ class EngineChoice(str, Enum):
     ray = "ray"
 
 
-EngineOpt = Annotated[EngineChoice, typer.Option("--engine", help="Where the per-article work runs: this process, or a Ray cluster (pip install 'briefing[ray]').")]
+EngineOpt = Annotated[EngineChoice, typer.Option("--engine", help="Where the per-article work runs: this process, or a Ray cluster (pip install 'offline-briefing[ray]').")]
 RayAddressOpt = Annotated[str | None, typer.Option("--ray-address", help="With --engine ray: the cluster to join (ray start --head prints it). [default: $RAY_ADDRESS, else a local Ray]")]
 LogFileOpt = Annotated[Path | None, typer.Option("--log-file", help="Also append logs (with times) to this file.")]
 
@@ -256,7 +258,8 @@ def build(
     fmt: Annotated[BuildFormat | None, typer.Option("--format", "-f", help=f"Files to write: {', '.join(FORMAT_CHOICES)}. [default: both]")] = None,
     model: ModelOpt = None,
     sentences: SentencesOpt = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only articles published since: 24h, 2d, or a date/time.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only articles published since: 24h, 2d, or a date/time. [default: since the previous brief in --out, else since the day before --date]")] = None,
+    mail_to: Annotated[list[str] | None, typer.Option("--mail-to", help="Mail the brief to this address once written (repeat it; SMTP settings from the config). [default: mail_to from the config]")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Summarize everything again; do not read or write the cache.")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="If another run holds the output folder, wait for it (up to --wait-timeout) instead of skipping.")] = False,
     wait_timeout: Annotated[int, typer.Option("--wait-timeout", help="Seconds --wait waits at most.")] = 1800,
@@ -274,7 +277,7 @@ def build(
 
     formats = None if fmt is None else ",".join(FORMAT_ALIASES.get(fmt.value, (fmt.value,)))
     try:
-        settings = load_settings(config, model=model, sentences=sentences, out=out, formats=formats)
+        settings = load_settings(config, model=model, sentences=sentences, out=out, formats=formats, mail_to=mail_to)
         sources = [_home_str(i) for i in inputs] if inputs else list(settings.sources)
         if not sources:
             raise ConfigError("No inputs: give files, folders or feed URLs, or set sources = [...] in the config "

@@ -10,7 +10,7 @@
 Articles are summarized in batches across requests (batching.MicroBatcher), a large request's articles
 taking turns with the others', in one model thread, so the model never runs concurrently with itself.
 ServeLimits bounds what one request or connection may take. FastAPI and uvicorn are the `serve` extra:
-pip install 'briefing[serve]'.
+pip install 'offline-briefing[serve]'.
 """
 
 # No `from __future__ import annotations` here: FastAPI reads the route signatures defined inside create_app()
@@ -83,7 +83,7 @@ def require_serve_extra() -> None:
         import fastapi  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError as e:
-        raise ConfigError(f"`briefing serve` needs {e.name}: pip install 'briefing[serve]'.") from None
+        raise ConfigError(f"`briefing serve` needs {e.name}: pip install 'offline-briefing[serve]'.") from None
 
 
 def parse_request(body: dict[str, Any], settings: Settings) -> list[Article]:

@@ -30,7 +30,7 @@ from .parse import decode, parse_bytes, parse_html
 
 logger = logging.getLogger(__name__)
 
-USER_AGENT = f"briefing/{__version__} (offline news briefings; +https://pypi.org/project/briefing/)"
+USER_AGENT = f"briefing/{__version__} (offline news briefings; +https://pypi.org/project/offline-briefing/)"
 MAX_FEED_BYTES = 10 * 2**20
 MAX_PAGES = 50
 ATTEMPTS = 3

@@ -249,7 +249,7 @@ def parse_parquet(data: bytes, name: str) -> list[Article]:
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise IngestError(f"{name}: reading Parquet needs pyarrow: pip install pyarrow (or 'briefing[ray]').") from None
+        raise IngestError(f"{name}: reading Parquet needs pyarrow: pip install pyarrow (or 'offline-briefing[ray]').") from None
     try:
         rows = pq.read_table(io.BytesIO(data)).to_pylist()
     except Exception as e:  # noqa: BLE001 - pyarrow raises several kinds for a damaged file

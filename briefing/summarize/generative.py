@@ -109,7 +109,7 @@ class GenerativeSummarizer:
             tok = AutoTokenizer.from_pretrained(self.path, **kw)
             model = auto.from_pretrained(self.path, **kw).eval()
         except ImportError as e:  # e.g. GGUF needs the gguf package, sentencepiece models need protobuf
-            hint = (" Install the extra: pip install 'briefing[generative]'."
+            hint = (" Install the extra: pip install 'offline-briefing[generative]'."
                     if any(p in str(e).lower() for p in ("sentencepiece", "protobuf")) else "")
             raise ModelError(f"Cannot load model '{self.name}' from {self.path}: {str(e).splitlines()[0]}{hint}") from None
         except Exception as e:  # noqa: BLE001  (a broken file can fail in any of transformers' loaders)

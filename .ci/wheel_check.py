@@ -1,0 +1,63 @@
+"""The installed wheel works as a user gets it: run in a venv with only the built wheel installed (non-editable),
+from a folder outside the checkout.
+
+Builds seeds/ and (when ../shared/realworld is there) real pages, and checks from the JSON and the package that
+the trained models shipped inside the wheel were used: compressed headlines on the untitled seeds, and the
+section models loaded from the installed package (site-packages), not from a source tree.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT.parent / "shared" / "realworld" / "aeb" / "html"
+
+
+def main() -> int:
+    import briefing
+    from briefing.models import shipped
+    from briefing.stories.sections import load_section_models
+
+    installed = Path(briefing.__file__).resolve()
+    if ROOT in installed.parents:
+        print(f"wheel check: briefing is imported from the checkout ({installed}), not the wheel", file=sys.stderr)
+        return 1
+    models = load_section_models()
+    compressor = shipped("compressor") / "compressor.safetensors"
+    if models.classifier is None or models.lexical is None or not compressor.is_file():
+        print(f"wheel check: the trained weights are not in the installed package ({shipped('sections')})",
+              file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "briefs"
+        inputs = [str(ROOT / "seeds")] + (sorted(str(p) for p in REAL.glob("*.html"))[:12] if REAL.exists() else [])
+        proc = subprocess.run(["briefing", "build", *inputs, "--out", str(out), "--format", "json", "--date",
+                               "2026-02-05", "--since", "2000-01-01", "--no-cache"],  # the pages are from 2019
+                              capture_output=True, text=True, cwd=tmp)
+        if proc.returncode not in (0, 5) or "Traceback" in proc.stderr:
+            print(f"wheel check: build failed ({proc.returncode}):\n{proc.stderr[-3000:]}", file=sys.stderr)
+            return 1
+        data = json.loads((out / "2026-02-05.json").read_text(encoding="utf-8"))
+    stories = [s for sec in data["sections"] for s in sec["stories"]] + data["more"]
+    seeds = [s for s in stories if s["sources"][0]["id"].startswith("000_")]
+    compressed = [s for s in seeds if s["headline_from"] == "compressed"]
+    if not compressed:
+        print(f"wheel check: no compressed headline on the untitled seeds: {[s['headline_from'] for s in seeds]}",
+              file=sys.stderr)
+        return 1
+    learned = [s for s in stories if s.get("section_from") == "model"]
+    if "section_from" in (stories[0] if stories else {}) and not learned:
+        print("wheel check: no story's section came from the trained section models", file=sys.stderr)
+        return 1
+    print(f"wheel check: briefing {briefing.__version__} from {installed.parent}; {len(stories)} stories, "
+          f"{len(compressed)} compressed headlines on the seeds, {len(learned)} sections from the trained models")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
