@@ -37,7 +37,7 @@ STORE = Path(os.environ.get("TMPDIR", "/tmp")) / "briefing-grouping-scale.npz"
 
 
 def real_articles():
-    from briefing.read.parse import read_inputs
+    from briefing.read.files import read_inputs
 
     out, truth = [], []
     for name in ("xsum-dev.jsonl", "cnndm-dev.jsonl", "bbc-dev.jsonl", "clusters-ecbplus-dev.jsonl"):

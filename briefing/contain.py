@@ -23,11 +23,12 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def describe(item: str, error: BaseException) -> str:
-    """The one line for an item left out because of `error`; the traceback goes to the debug log."""
+def describe(item: str, error: BaseException, shown: Callable[[str], str] = str) -> str:
+    """The one line for an item left out because of `error`; the traceback goes to the debug log. `shown` rewrites
+    the error's text for the line (a URL's credentials redacted)."""
     if isinstance(error, BriefingError):
         return sanitize.line(str(error))
-    first = sanitize.line(str(error).strip().split("\n", 1)[0])[:200]
+    first = sanitize.line(shown(str(error).strip().split("\n", 1)[0]))[:200]
     logger.debug("%s: traceback of the unexpected error", item, exc_info=error)
     what = f"{type(error).__name__}: {first}" if first else type(error).__name__
     return (f"{sanitize.line(item)}: left out after an unexpected error ({what}); the rest goes on "

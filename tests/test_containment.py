@@ -394,7 +394,7 @@ def test_an_unexpected_error_in_one_input_leaves_out_that_input(seeds, echo, tmp
 
 
 def test_an_unexpected_error_in_one_feed_entry_leaves_out_that_entry(echo, tmp_path, monkeypatch):
-    import briefing.read.parse as ingest
+    import briefing.read.feeds as ingest
 
     real = ingest._entry_article
 

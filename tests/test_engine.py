@@ -13,7 +13,7 @@ from briefing.config import DEFAULT_SECTIONS, Settings
 from briefing.documents import Article
 from briefing.models.bundle import get_summarizer
 from briefing.models.registry import fingerprint
-from briefing.read.parse import read_inputs
+from briefing.read.files import read_inputs
 from briefing.stories.sections import DEFAULT_PHRASES
 from briefing.summarize.registry import BACKENDS, KINDS, factory
 from briefing.text import sentences as segment

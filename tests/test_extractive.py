@@ -8,7 +8,7 @@ from conftest import ROOT, make_article
 
 from briefing.config import Settings
 from briefing.models.bundle import get_summarizer
-from briefing.read.parse import read_inputs
+from briefing.read.files import read_inputs
 from briefing.summarize.extractive import (
     LeadSummarizer,
     clean,

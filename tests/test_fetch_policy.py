@@ -21,6 +21,7 @@ import pytest
 from conftest import FIXTURES
 
 from briefing.errors import ConfigError, IngestError
+from briefing.read import addresses
 from briefing.read import http as fetch
 
 FEED = (FIXTURES / "feed.xml").read_bytes()
@@ -144,7 +145,7 @@ def test_a_name_that_rebinds_to_loopback_after_the_check_is_not_fetched(server, 
 def test_the_connection_goes_to_the_checked_address_while_host_and_tls_keep_the_name(server, resolver,
                                                                                     monkeypatch):
     resolver.names["www.feed.test"] = ["127.0.0.1"]
-    monkeypatch.setattr(fetch, "is_public_address", lambda address: True)  # let the loopback server stand in
+    monkeypatch.setattr(addresses, "is_public_address", lambda address: True)  # let the loopback server stand in
     seen: list[tuple[str, str]] = []
     connect = httpcore.SyncBackend.connect_tcp
 
@@ -277,7 +278,7 @@ def exploding(monkeypatch):
 
 
 def test_an_unexpected_error_in_one_feed_is_its_one_line_problem(server, exploding, caplog):
-    caplog.set_level(logging.DEBUG, logger="briefing.read.http")
+    caplog.set_level(logging.DEBUG, logger="briefing")
     boom = f"http://127.0.0.1:{server}/boom.xml?token=s3cr3t"
     exploding["error"] = RuntimeError(f"could not read {boom}\nsecond line")
     articles, problems = fetch.read_urls([boom, f"http://127.0.0.1:{server}/feed.xml"], None, timeout=5)

@@ -28,7 +28,8 @@ from hypothesis import strategies as st  # noqa: E402
 from briefing.config import load_settings  # noqa: E402
 from briefing.documents import Article, Story, Summary  # noqa: E402
 from briefing.errors import BriefingError, ConfigError  # noqa: E402
-from briefing.read.parse import parse_bytes, read_inputs  # noqa: E402
+from briefing.read.files import read_inputs  # noqa: E402
+from briefing.read.parse import parse_bytes  # noqa: E402
 from briefing.text.urls import redact, safe_url  # noqa: E402
 
 EXAMPLES = int(os.environ.get("BRIEFING_FUZZ_EXAMPLES", "40"))

@@ -18,7 +18,7 @@ from briefing.documents import Article
 from briefing.errors import ModelError
 from briefing.models.bundle import get_summarizer
 from briefing.models.registry import resolve
-from briefing.read.parse import read_inputs
+from briefing.read.files import read_inputs
 from briefing.summarize.generative import GenerativeSummarizer, _headline
 from briefing.summarize.guard import claims, unsupported
 

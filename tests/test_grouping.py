@@ -114,7 +114,7 @@ def test_blocked_grouping_on_real_reports_matches_dense(tmp_path):
     from briefing.config import Settings
     from briefing.engines.local import LocalEngine
     from briefing.models.bundle import Models
-    from briefing.read.parse import read_inputs
+    from briefing.read.files import read_inputs
     from briefing.run import Run
     from briefing.text.sentences import with_sentences
 

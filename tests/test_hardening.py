@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from briefing.apps.cli import app
 from briefing.publish.render import _safe_url
-from briefing.read.parse import read_inputs
+from briefing.read.files import read_inputs
 from briefing.text.sentences import split_sentences
 
 runner = CliRunner()

@@ -6,7 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from briefing.errors import IngestError, NoInputError
-from briefing.read.parse import html_to_text, parse_bytes, read_inputs, require_articles
+from briefing.read.feedtext import html_to_text
+from briefing.read.files import read_inputs, require_articles
+from briefing.read.parse import parse_bytes
 
 
 def test_html_page_main_text_and_title():

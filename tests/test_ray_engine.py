@@ -160,15 +160,15 @@ def test_local_ray_is_on_loopback_and_its_workers_import_the_installed_package(l
 
 
 def test_a_file_that_fails_to_read_in_any_way_costs_only_itself(monkeypatch, tmp_path):
-    import briefing.read.parse
+    import briefing.read.files
 
     def broken(name, path, stdin=None, ledger=None):
         if path.name == "bad.txt":
             raise UnicodeError("a bug met on one file")
         return real(name, path, stdin, ledger)
 
-    real = briefing.read.parse.read_source
-    monkeypatch.setattr(briefing.read.parse, "read_source", broken)
+    real = briefing.read.files.read_source
+    monkeypatch.setattr(briefing.read.files, "read_source", broken)
     (tmp_path / "bad.txt").write_text("Bad news.")
     (tmp_path / "good.txt").write_text("Good news\n\nThe harbour reopened on Monday.")
     rows = [ray_engine._read_file({"n": n, "name": p.name, "path": str(p)})

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from briefing.errors import IngestError
+from briefing.read.feedtext import html_to_text
+from briefing.read.files import read_inputs
 from briefing.read.furniture import clean_lines, is_boilerplate
-from briefing.read.parse import html_to_text, parse_bytes, read_inputs
+from briefing.read.parse import parse_bytes
 from briefing.read.publisher import feed_publisher, publisher
 from briefing.summarize.headline import can_lead, clean_title
 from briefing.text.language import language

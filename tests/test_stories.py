@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from briefing.apps.cli import app
 from briefing.config import Settings
 from briefing.models.bundle import default_encoder
-from briefing.read.parse import read_inputs
+from briefing.read.files import read_inputs
 from briefing.store import KEEP_DAYS, CachedEncoder, SummaryCache
 from briefing.stories.evidence import coverage
 from briefing.stories.grouping import cluster, joined_reports

@@ -46,7 +46,7 @@ BATCH = 64  # articles per call on an actor: its encoder batches their sentences
 def _read_file(row: dict[str, Any]) -> dict[str, Any]:
     """A Ray task: one file -> its articles with their sentences (pickled) and the entries left out, or the one
     line saying why the whole file was left out. Any failure costs only this file (or entry), as locally."""
-    from ..read.parse import read_source
+    from ..read.files import read_source
     from ..text.sentences import with_sentences
 
     ledger = LeftOut(log=False)
@@ -64,7 +64,7 @@ def read(inputs: Sequence[str | Path], settings: Settings, stdin: bytes | None =
     is read here in its place, and feed URLs (and those .opml files list) here after the rest."""
     import ray.data
 
-    from ..read.parse import list_sources, read_source, require_articles, unique_ids
+    from ..read.files import list_sources, read_source, require_articles, unique_ids
     from ..read.sources import read_feeds, split_inputs
 
     local, urls, problems = split_inputs(inputs)

@@ -9,11 +9,8 @@ Entries that carry only a link get their page fetched and its main text extracte
 
 from __future__ import annotations
 
-import functools
-import ipaddress
 import logging
 import re
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -23,10 +20,15 @@ from pathlib import Path
 
 from .. import __version__
 from ..config import FETCH_BUDGET, FETCH_TIMEOUT
+from ..contain import describe
 from ..documents import Article
 from ..errors import BriefingError, FetchError, IngestError
 from ..store import State
-from .parse import decode, parse_bytes, parse_html
+from ..text.urls import redact
+from .addresses import PUBLIC_ONLY, NotPublic, check_public, is_public_address, refusal, transport_types  # noqa: F401
+from .encoding import decode
+from .html import parse_html
+from .parse import parse_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +38,6 @@ MAX_PAGES = 50
 ATTEMPTS = 3
 BACKOFF = 1.0  # seconds before the 2nd attempt; doubled after each
 RETRY_AFTER_CAP = 60.0  # the longest wait a server's Retry-After gets (seconds or an HTTP date alike)
-_PUBLIC_ONLY = "briefing.public_only"  # request extension: connect only to addresses checked as public
 
 
 def is_url(source: str) -> bool:
@@ -48,151 +49,10 @@ def _client(timeout: float):
 
     # Redirects are followed by get(), one hop at a time, so each new address is checked first.
     return httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), follow_redirects=False,
-                        headers={"User-Agent": USER_AGENT}, transport=_transport_types()[0]())
-
-
-@functools.cache
-def _transport_types():
-    """The transport and network backend classes, made on first use so importing briefing loads no httpx."""
-    import httpcore
-    import httpx
-
-    class PublicOnlyBackend(httpcore.NetworkBackend):
-        """Resolves the host once, refuses it unless every address is public, and connects to an address it
-        checked: a name that answers differently at the check and at the connection (DNS rebinding) cannot
-        reach a private address. TLS still names the host (SNI and the certificate check), as does Host."""
-
-        def __init__(self):
-            self._inner = httpcore.SyncBackend()
-
-        def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-            try:
-                addresses = _resolve(host, port)
-            except (OSError, UnicodeError, ValueError) as e:
-                raise httpcore.ConnectError(f"{host} does not resolve ({e})") from None
-            for address in addresses:
-                if not is_public_address(address):
-                    raise _NotPublic(f"{host}: {address} is not a public address", address)
-            error: Exception = httpcore.ConnectError(f"{host}: no address to connect to")
-            for address in addresses:  # as socket.create_connection: the first one that answers
-                try:
-                    return self._inner.connect_tcp(str(address), port, timeout, local_address, socket_options)
-                except (httpcore.ConnectError, httpcore.ConnectTimeout) as e:
-                    error = e
-            raise error
-
-        def connect_unix_socket(self, path, timeout=None, socket_options=None):
-            raise httpcore.ConnectError("unix sockets are not fetched")
-
-        def sleep(self, seconds):
-            self._inner.sleep(seconds)
-
-    class Transport(httpx.BaseTransport):
-        """Two connection pools: one that connects wherever the name resolves (a configured feed's own address,
-        or all with allow_private_fetch), one that connects only to public addresses it checked itself."""
-
-        def __init__(self):
-            self._open = httpx.HTTPTransport()
-            self._public = httpx.HTTPTransport()
-            # HTTPTransport takes no network backend, so its pool is swapped for one with the checking backend
-            # (same limits as httpx's defaults); a keep-alive connection is reused only for the host it was made to.
-            self._public._pool = httpcore.ConnectionPool(
-                ssl_context=httpx.create_ssl_context(), max_connections=100, max_keepalive_connections=20,
-                keepalive_expiry=5.0, network_backend=PublicOnlyBackend())
-
-        def handle_request(self, request):
-            return (self._public if request.extensions.get(_PUBLIC_ONLY) else self._open).handle_request(request)
-
-        def close(self):
-            self._open.close()
-            self._public.close()
-
-    return Transport, PublicOnlyBackend
+                        headers={"User-Agent": USER_AGENT}, transport=transport_types()[0]())
 
 
 MAX_REDIRECTS = 5
-
-
-class _NotPublic(IngestError):
-    """A non-public address met on the way to a URL; get() names the URL (and the redirect) in its message."""
-
-    def __init__(self, message: str, address):
-        super().__init__(message)
-        self.address = address
-
-
-def _refusal(url: str, target: str, address) -> str:
-    """The one-line problem for a URL (or one of its redirects) that leads to a non-public address."""
-    via = "" if target == url else f"redirects to {redact(target)}, and "
-    return (f"{redact(url)}: {via}{address} is not a public address; not fetched "
-            "(set allow_private_fetch = true in the config for intranet addresses).")
-
-
-# Beyond what ipaddress's is_global says (which changes between Python versions): the IETF protocol
-# assignments (192.0.0.0/24: 192.0.0.8, .9, .10, .170, .192 ...), IPv4-compatible (::a.b.c.d, deprecated),
-# local-use NAT64 (64:ff9b:1::/48), Teredo (2001::/32), IPv4-translated (::ffff:0:a.b.c.d) and site-local.
-_NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in (
-    "0.0.0.0/8", "192.0.0.0/24", "::/96", "64:ff9b:1::/48", "2001::/32", "::ffff:0:0:0/96", "fec0::/10"))
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-def is_public_address(address) -> bool:
-    """Whether an address (ipaddress object or text) is a public unicast one; an IPv6 address that carries an
-    IPv4 one it is delivered to (IPv4-mapped, NAT64 64:ff9b::/96, 6to4 2002::/16) is judged by that IPv4."""
-    address = ipaddress.ip_address(str(address).split("%")[0])
-    if address.version == 6:
-        embedded = address.ipv4_mapped or address.sixtofour or (
-            ipaddress.IPv4Address(int(address) & 0xFFFFFFFF) if address in _NAT64 else None)
-        if embedded is not None:
-            return is_public_address(embedded)
-    if any(address.version == n.version and address in n for n in _NOT_PUBLIC):
-        return False
-    return address.is_global and not address.is_multicast
-
-
-def _resolve(host: str, port: int) -> list:
-    """The addresses a host name (or literal) resolves to, in the resolver's order, each once."""
-    found = []
-    for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if address not in found:
-            found.append(address)
-    return found
-
-
-def check_public(url: str) -> None:
-    """IngestError unless every address the URL's host resolves to is a public one: no loopback, private,
-    link-local (cloud metadata), multicast or reserved ranges, nor IPv6 forms of them. A feed must not turn
-    a cron job into a proxy into the operator's network. (The connection checks again: _transport_types.)"""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise IngestError(f"{redact(url)}: only http(s) addresses are fetched; skipped.")
-    try:
-        addresses = _resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except (OSError, UnicodeError, ValueError) as e:
-        raise FetchError(f"{redact(url)}: the host does not resolve ({e}); skipped.") from None
-    for address in addresses:
-        if not is_public_address(address):
-            raise _NotPublic(_refusal(url, url, address), address)
-
-
-def redact(url: str) -> str:
-    """A URL fit to print or publish: no user:password@, no secret-looking query values."""
-    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        netloc = host + (f":{parts.port}" if parts.port else "")
-        query = urlencode([(k, "REDACTED" if _SECRET_KEY.search(k) else v) for k, v in parse_qsl(parts.query, True)])
-        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
-    except ValueError:
-        return re.sub(r"//[^/@]*@", "//", url.split("?")[0])
-
-
-_SECRET_KEY = re.compile(r"token|key|secret|pass|auth|sig|session|code|credential", re.I)
 
 
 class Budget:
@@ -243,7 +103,7 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
                 checked = public_only or (public_redirects and hops > 0)
                 if checked:
                     check_public(target)
-                with client.stream("GET", target, headers=headers or {}, extensions={_PUBLIC_ONLY: checked}) as r:
+                with client.stream("GET", target, headers=headers or {}, extensions={PUBLIC_ONLY: checked}) as r:
                     moved = r.status_code in (301, 302, 303, 307, 308) and "location" in r.headers
                     if moved and hops < MAX_REDIRECTS:
                         nxt = r.headers.get("location", "").strip()
@@ -276,8 +136,8 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
                     if r.status_code >= 400:
                         raise FetchError(f"{redact(url)}: HTTP {r.status_code}; check the URL.")
                     return r.status_code, dict(r.headers), bytes(body)
-        except _NotPublic as e:  # from check_public, or from the connection (the name answered anew)
-            raise IngestError(_refusal(url, target, e.address)) from None
+        except NotPublic as e:  # from check_public, or from the connection (the name answered anew)
+            raise IngestError(refusal(url, target, e.address)) from None
         except httpx.InvalidURL as e:  # httpx reads a Location header eagerly: "javascript:..." fails there
             raise IngestError(f"{redact(url)}: redirects to a non-web or invalid address ({e}); skipped.") from None
         except httpx.TimeoutException:
@@ -296,11 +156,9 @@ def get(client, url: str, headers: dict | None = None, limit: int = MAX_FEED_BYT
 
 
 def _unexpected(url: str, error: Exception) -> str:
-    """The one-line problem for a URL that failed in a way nobody foresaw (a bug here or in a library)."""
-    logger.debug("%s: unexpected error", redact(url), exc_info=error)
-    first = (str(error).splitlines() or [""])[0].replace(url, redact(url))[:200]
-    return (f"{redact(url)}: left out after an unexpected error ({type(error).__name__}: {first}); "
-            "run with -vv for the traceback, and report it if it recurs.")
+    """The one-line problem for a URL that failed in a way nobody foresaw (a bug here or in a library), the URL
+    redacted in it, as contain.describe words every such line."""
+    return describe(redact(url), error, lambda text: text.replace(url, redact(url)))
 
 
 def _charset(headers: dict) -> str | None:

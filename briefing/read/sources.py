@@ -14,7 +14,7 @@ from ..documents import Article
 from ..errors import IngestError
 from ..progress import ProgressFactory, track
 from ..store import State
-from .parse import read_inputs, require_articles
+from .files import read_inputs, require_articles
 
 logger = logging.getLogger(__name__)
 
