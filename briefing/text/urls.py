@@ -62,31 +62,35 @@ def _parts(url: object):
     return scheme, host, port, parts.path, parts.query, parts.fragment
 
 
-def _query(query: str) -> str:
-    """The query string less secret-looking values (their names stay off too)."""
+def _query(query: str, mark: str | None) -> str:
+    """The query string less secret-looking values: dropped with their names (mark None), or marked."""
     if not query:
         return ""
     pairs = parse_qsl(query, keep_blank_values=True)
     if not any(_SECRET_KEY.search(k) for k, _ in pairs):
         return quote(query, safe=_KEEP)
-    return urlencode([(k, v) for k, v in pairs if not _SECRET_KEY.search(k)])
+    if mark is None:
+        return urlencode([(k, v) for k, v in pairs if not _SECRET_KEY.search(k)])
+    return urlencode([(k, mark if _SECRET_KEY.search(k) else v) for k, v in pairs])
 
 
-def safe_url(url: object) -> str | None:
+def safe_url(url: object, mark: str | None = None) -> str | None:
     """An http(s) address fit to publish and link: rebuilt from its checked parts, with no credentials, no
-    secret-looking query values, and nothing that Markdown or HTML would read as syntax; None otherwise."""
+    secret-looking query values (dropped, or replaced by `mark`), and nothing that Markdown or HTML would read
+    as syntax; None otherwise."""
     parts = _parts(url)
     if parts is None:
         return None
     scheme, host, port, path, query, fragment = parts
     netloc = host + (f":{port}" if port is not None else "")
-    return urlunsplit((scheme, netloc, quote(path, safe=_KEEP), _query(query), quote(fragment, safe=_KEEP)))
+    return urlunsplit((scheme, netloc, quote(path, safe=_KEEP), _query(query, mark), quote(fragment, safe=_KEEP)))
 
 
 def redact(url: object) -> str:
-    """A URL fit for a log line or a message: safe_url's form, or for an address it cannot parse the text up to
-    its query, with credentials and control characters removed."""
-    safe = safe_url(url)
+    """A URL fit for a log line or a message: safe_url's form with secret values shown as REDACTED (so the reader
+    knows which address it was), or for an address it cannot parse the text up to its query, with credentials
+    and control characters removed."""
+    safe = safe_url(url, "REDACTED")
     if safe is not None:
         return safe
     text = str(url).split("?", 1)[0].split("#", 1)[0]
@@ -105,6 +109,8 @@ def looks_like_url(text: str) -> bool:
 
 
 def safe_id(value: str) -> str:
-    """An id that may be a URL (a feed entry's guid or link): as redact() gives it, so no credential or token
-    travels in an id; other ids as they are."""
-    return redact(value) if looks_like_url(value) else value
+    """An id that may be a URL (a feed entry's guid or link): as safe_url() gives it (else redact()), so no
+    credential or token travels in an id; other ids as they are."""
+    if not looks_like_url(value):
+        return value
+    return safe_url(value) or redact(value)
