@@ -20,16 +20,31 @@ ROOT = Path(__file__).parent.parent
 
 
 def pytest_addoption(parser):
-    parser.addoption("--slow", action="store_true", help="also run real-model tests")
+    parser.addoption("--e2e", action="store_true",
+                     help="also run the end-to-end tests (marked e2e: whole builds, real processes, Ray, browsers, "
+                          "tiny generative models, the real-world data); .ci/run always does")
+    parser.addoption("--slow", action="store_true",
+                     help="also run the tests that need downloaded checkpoints (marked slow)")
+
+
+# e2e: a test that runs a whole build, or more of what a user's machine runs (a second Python, a Ray cluster, a
+# browser, a run killed with a signal, tiny generative models, the real-world pages): seconds to minutes each. The
+# default loop skips them; .ci/run passes --e2e. A few whole builds stay in the default loop as its smoke test
+# (test_cli's build of the seeds, test_stories' grouping of a day, test_containment's boundary).
+# slow: a test that needs a checkpoint from the hub (`briefing models pull`). None does: the generative backends
+# run on tiny random models built in the session (tests/tiny_models.py).
+OPT_IN = {"e2e": "end-to-end test; run with --e2e (.ci/run does)",
+          "slow": "needs a downloaded checkpoint; run with --slow"}
 
 
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("--slow"):
-        return
-    skip = pytest.mark.skip(reason="real-model test; run with --slow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
+    for marker, reason in OPT_IN.items():
+        if config.getoption(f"--{marker}"):
+            continue
+        skip = pytest.mark.skip(reason=reason)
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "
 if CHROMIUM is None and os.environ.get("CI"):
     # .ci/run installs Chromium: in CI a missing browser is a failure, not a skip
     raise RuntimeError("Chromium is not installed; .ci/run must install Debian's chromium for the browser tests")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)")
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)")]
 # Chromium's own background services, not requests the page makes.
 BROWSER_HOSTS = re.compile(r"^https?://([a-z0-9-]+\.)*(google\.com|googleapis\.com|gstatic\.com|gvt1\.com)(/|$)")
 

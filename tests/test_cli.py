@@ -21,6 +21,7 @@ def test_build_writes_dated_md_and_html_and_prints_paths(echo, seeds, tmp_path):
     assert "<ul>" in (tmp_path / "b" / "2026-02-05.html").read_text()
 
 
+@pytest.mark.e2e
 def test_build_defaults_to_today_and_briefs(echo, seeds):
     from datetime import date
 
@@ -34,6 +35,7 @@ def test_bad_date_is_usage_error(echo, seeds):
     assert r.exit_code == 2 and "use YYYY-MM-DD" in r.stderr
 
 
+@pytest.mark.e2e
 def test_some_bad_inputs_partial_success(echo, seeds, tmp_path):
     (tmp_path / "bin.dat").write_bytes(b"\x00\x01\x02" * 100)
     r = runner.invoke(app, ["build", str(seeds), str(tmp_path / "bin.dat"), "--date", "2026-02-05"])
@@ -53,6 +55,7 @@ def test_nothing_usable_exits_3_and_keeps_old_brief(echo, tmp_path):
     assert old.read_text() == "yesterday's good brief"
 
 
+@pytest.mark.e2e
 def test_failed_render_leaves_previous_files_and_no_temp_files(echo, seeds, tmp_path, monkeypatch):
     out = tmp_path / "briefs"
     out.mkdir()

@@ -8,6 +8,24 @@ from briefing.errors import ConfigError, ModelNotFound
 from briefing.models.registry import infer_kind, registry, require_present, resolve
 
 
+def test_every_variable_the_package_reads_is_reset_for_each_test():
+    """conftest's _isolated clears config.ENVIRONMENT: it must name every BRIEFING_* variable the package reads
+    (a developer's BRIEFING_PRECISION once leaked into the golden tests), and none may be set here but the two
+    folders the fixture points at this test's own."""
+    import os
+    import re
+
+    from briefing.config import ENVIRONMENT
+
+    package = Path(__file__).parent.parent / "briefing"
+    named = {m for p in package.rglob("*.py") for m in re.findall(r"[\"'](BRIEFING_[A-Z_]+)[\"']", p.read_text())}
+    assert named <= set(ENVIRONMENT), f"read by the package, not in config.ENVIRONMENT: {sorted(named - set(ENVIRONMENT))}"
+    assert {v for v in ENVIRONMENT if v in os.environ} == {"BRIEFING_CACHE_DIR", "BRIEFING_STATE_DIR"}
+    origins = load_settings().origins
+    assert {k: o for k, o in origins.items() if o != "default"} == {"cache_dir": "$BRIEFING_CACHE_DIR",
+                                                                    "state_dir": "$BRIEFING_STATE_DIR"}
+
+
 def test_layers_file_then_env_then_flags(tmp_path, monkeypatch):
     cfg = tmp_path / "c.toml"
     cfg.write_text('sentences = 2\nmodel = "lead"\nout = "x"\n')

@@ -87,6 +87,7 @@ def test_sentences_split_in_a_process_pool_match_those_split_here(monkeypatch):
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
+@pytest.mark.e2e
 def test_golden_holds_in_both_precisions(precision):
     """bf16 (the default where the CPU has it) and fp32 (elsewhere) pick the same sentences and headlines."""
     arts, _ = read_inputs([ROOT / "seeds"])
@@ -136,6 +137,7 @@ def test_a_dry_run_on_a_cache_from_before_the_grouping_table_warns_nothing(tmp_p
     cache.close()
 
 
+@pytest.mark.e2e
 def test_light_bert_equals_transformers_bert():
     """bert.py (MiniLM without importing transformers) gives transformers' token ids and hidden states."""
     import torch
@@ -166,7 +168,7 @@ def test_light_bert_equals_transformers_bert():
         [w for w, m in zip(b.word_ids(i), b["attention_mask"][i], strict=False) if m] for i in range(len(words))]
 
 
-@pytest.mark.parametrize("light", [True, False])
+@pytest.mark.parametrize("light", [True, pytest.param(False, marks=pytest.mark.e2e)])  # False: transformers loads
 def test_encoder_vectors_do_not_depend_on_batching(light, monkeypatch):
     """Texts are tokenized once and batched by token count (little padding): each text's vector is the one
     it gets encoded alone, through bert.py and through the transformers fallback alike."""
@@ -187,6 +189,7 @@ def test_encoder_vectors_do_not_depend_on_batching(light, monkeypatch):
     assert isinstance(enc._model, encoder._HFModel) != light
 
 
+@pytest.mark.e2e
 def test_summarize_loads_no_transformers(tmp_path):
     """The default model's cold path imports torch but not transformers (2.3 s of a cold start)."""
     import subprocess
@@ -203,6 +206,7 @@ def test_summarize_loads_no_transformers(tmp_path):
     assert "The council approved" in done.stdout
 
 
+@pytest.mark.e2e
 def test_seed_briefing_sections(tmp_path):
     """The first briefing a new user builds, with the shipped models: each seed story in its section (the
     closest call, the Routh conviction, is World by 0.055 in probability over Sports: far above bf16 noise)."""

@@ -23,6 +23,7 @@ from conftest import FIXTURES
 from briefing.errors import ConfigError, IngestError
 from briefing.read import addresses
 from briefing.read import http as fetch
+from briefing.text.urls import redact
 
 FEED = (FIXTURES / "feed.xml").read_bytes()
 PAGE = (FIXTURES / "page.html").read_bytes()
@@ -219,6 +220,33 @@ def test_embedded_and_special_forms_of_private_addresses_are_not_public(address,
                                      "::ffff:8.8.8.8"])
 def test_public_addresses_and_their_embedded_forms_stay_public(address):
     assert fetch.is_public_address(address)
+
+
+def test_a_refusal_names_the_url_the_address_and_the_switch(monkeypatch):
+    """One line: the URL as given (redacted), the first non-public address among those the name resolves to, and
+    the setting that allows it; no redirect is claimed for a URL refused itself (mutation check of addresses.py)."""
+    answer = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, 8443)) for a in ("8.8.8.8", "10.1.2.3")]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: answer if host == "intranet.test" else [])
+    with pytest.raises(IngestError) as e:
+        fetch.check_public("https://user:pw@intranet.test:8443/feed.xml?token=s3cr3t")
+    assert str(e.value) == ("https://intranet.test:8443/feed.xml?token=REDACTED: 10.1.2.3 is not a public address; "
+                            "not fetched (set allow_private_fetch = true in the config for intranet addresses).")
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/feed.xml", "http:///feed.xml", "file:///etc/passwd"])
+def test_another_scheme_or_no_host_is_refused_before_any_lookup(url, resolver):
+    with pytest.raises(IngestError) as e:
+        fetch.check_public(url)
+    assert type(e.value) is IngestError and str(e.value) == f"{redact(url)}: only http(s) addresses are fetched; skipped."
+
+
+def test_a_name_that_does_not_resolve_is_a_fetch_error_naming_it(resolver):
+    from briefing.errors import FetchError
+
+    with pytest.raises(FetchError) as e:  # the resolver answers no name it was not given
+        fetch.check_public("https://nowhere.test/feed.xml?key=k")
+    assert str(e.value).startswith("https://nowhere.test/feed.xml?key=REDACTED: the host does not resolve (")
+    assert str(e.value).endswith("); skipped.") and "\n" not in str(e.value)
 
 
 # -- L16: Retry-After as an HTTP date -----------------------------------------------------------------

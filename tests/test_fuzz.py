@@ -19,18 +19,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
+from hypothesis import HealthCheck, given, settings  # the test extra's: missing, this fails rather than skips
+from hypothesis import strategies as st
 
-hypothesis = pytest.importorskip("hypothesis")
-from conftest import FIXTURES  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from briefing.config import load_settings  # noqa: E402
-from briefing.documents import Article, Story, Summary  # noqa: E402
-from briefing.errors import BriefingError, ConfigError  # noqa: E402
-from briefing.read.files import read_inputs  # noqa: E402
-from briefing.read.parse import parse_bytes  # noqa: E402
-from briefing.text.urls import redact, safe_url  # noqa: E402
+from briefing.config import load_settings
+from briefing.documents import Article, Story, Summary
+from briefing.errors import BriefingError, ConfigError
+from briefing.read.files import read_inputs
+from briefing.read.parse import parse_bytes
+from briefing.text.urls import redact, safe_url
 
 EXAMPLES = int(os.environ.get("BRIEFING_FUZZ_EXAMPLES", "40"))
 settings.register_profile("briefing", max_examples=EXAMPLES, deadline=None,

@@ -100,6 +100,7 @@ def test_headline_is_cut_at_a_clause_or_marked():
 # -- loading and generation --------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["bart", "t5", "causal", "causal-plain"])
+@pytest.mark.e2e
 def test_each_architecture_summarizes_and_guard_decides(tiny, articles, name):
     s = summarizer(tiny[name], beams=1, summary_words=20)
     out = s.summarize(articles, 3)
@@ -117,6 +118,7 @@ def test_each_architecture_summarizes_and_guard_decides(tiny, articles, name):
 
 
 @pytest.mark.parametrize("name", ["bart", "t5", "causal"])
+@pytest.mark.e2e
 def test_without_guard_the_generated_text_is_kept(tiny, articles, name):
     s = summarizer(tiny[name], beams=2, guard=False, summary_words=15, headline_words=8)
     out = s.summarize(articles[:2], 2)
@@ -126,6 +128,7 @@ def test_without_guard_the_generated_text_is_kept(tiny, articles, name):
         assert 1 <= len(summ.sentences) <= 2
 
 
+@pytest.mark.e2e
 def test_t5_prefix_and_chat_template_shape_the_prompt(tiny):
     t5 = summarizer(tiny["t5"])
     t5.spec = t5.spec.__class__(**{**{f: getattr(t5.spec, f) for f in t5.spec.__slots__}, "prefix": "summarize: "})
@@ -139,6 +142,7 @@ def test_t5_prefix_and_chat_template_shape_the_prompt(tiny):
     assert plain._prepare("Rain in Rome.").rstrip().endswith("Summary:")
 
 
+@pytest.mark.e2e
 def test_generation_lengths_never_conflict(tiny):
     s = summarizer(tiny["bart"], summary_words=70)
     s.load()
@@ -148,6 +152,7 @@ def test_generation_lengths_never_conflict(tiny):
         assert plan.max_new_tokens <= max(8, tokens + 8)
 
 
+@pytest.mark.e2e
 def test_short_input_makes_no_length_warnings(tiny, capfd, monkeypatch):
     monkeypatch.setattr("briefing.summarize.generative.quiet_transformers", lambda: None)
     from transformers.utils import logging as hf_logging
@@ -164,6 +169,7 @@ def test_short_input_makes_no_length_warnings(tiny, capfd, monkeypatch):
     assert out[1].headline == "Only a title" and out[1].method == "extractive"
 
 
+@pytest.mark.e2e
 def test_a_50000_word_article_is_map_reduced_without_truncation(tiny, corpus, capfd, monkeypatch):
     monkeypatch.setattr("briefing.summarize.generative.quiet_transformers", lambda: None)
     paras = [p for p in corpus if len(p.split()) > 20]
@@ -219,6 +225,7 @@ def test_gguf_path_resolves_to_a_causal_model(tmp_path):
 
 # -- through the CLI -----------------------------------------------------------------------------
 
+@pytest.mark.e2e
 def test_cli_summarize_with_a_model_folder_reports_the_method(tiny):
     r = CliRunner().invoke(app, ["summarize", str(SEEDS), "--model", str(tiny["t5"]), "-f", "json"])
     assert r.exit_code == 0, r.output
@@ -228,6 +235,7 @@ def test_cli_summarize_with_a_model_folder_reports_the_method(tiny):
     assert all(rec["model"] in ("t5", "minilm") for rec in records)
 
 
+@pytest.mark.e2e
 def test_cli_build_with_a_missing_hub_model_names_the_fix(tmp_path):
     r = CliRunner().invoke(app, ["build", str(SEEDS), "--model", "distilbart-cnn", "-o", str(tmp_path / "b")])
     assert r.exit_code == 4
@@ -236,6 +244,7 @@ def test_cli_build_with_a_missing_hub_model_names_the_fix(tmp_path):
     assert not list((tmp_path / "b").glob("*.md")) and not list((tmp_path / "b").glob("*.html"))
 
 
+@pytest.mark.e2e
 def test_cli_build_with_a_generative_model_summarizes_each_story_from_all_its_reports(tiny, tmp_path, monkeypatch):
     seen = []
     real = GenerativeSummarizer.summarize

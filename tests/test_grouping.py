@@ -107,6 +107,7 @@ def test_candidate_pairs_keep_the_date_window_and_the_nearest():
     assert pairs.shape[1] == 2 and (pairs[:, 0] < pairs[:, 1]).all() and max(days) <= 1.0
 
 
+@pytest.mark.e2e
 def test_blocked_grouping_on_real_reports_matches_dense(tmp_path):
     """46 real ECB+ reports of 8 events, MiniLM vectors: blocking by 10 nearest loses no merge here."""
     import json

@@ -17,6 +17,7 @@ from briefing.text.sentences import split_sentences
 runner = CliRunner()
 
 
+@pytest.mark.e2e
 def test_markdown_link_injection_through_entry_links_is_defused(tmp_path, echo):
     feed = ('<rss><channel><title>X</title><item><title>Storm closes ports</title>'
             '<link>http://news.example/a)[CLICK](javascript:alert(1))</link>'
@@ -47,12 +48,24 @@ def test_credentials_never_reach_a_link():
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_fifo_and_devices_are_refused_not_read(tmp_path):
+    """Opening a FIFO with no writer blocks for ever: the read runs in a thread, and if it is still blocked after
+    a minute (it takes milliseconds) the test gives the FIFO a writer, so that it fails rather than hangs."""
+    import threading
+
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    start = time.monotonic()
-    arts, problems = read_inputs([fifo, "/dev/zero"])
-    assert arts == [] and len(problems) == 2 and all("not a regular file" in p for p in problems)
-    assert time.monotonic() - start < 2
+    got: dict = {}
+    reader = threading.Thread(target=lambda: got.update(result=read_inputs([fifo, "/dev/zero"])), daemon=True)
+    reader.start()
+    reader.join(60)
+    blocked = reader.is_alive()
+    if blocked:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(10)
+    assert not blocked, "reading the inputs blocked on the FIFO"
+    arts, problems = got["result"]
+    why = "not a regular file (a pipe or a device); save it to a file or give it as -."
+    assert arts == [] and problems == [f"{fifo}: {why}", f"/dev/zero: {why}"]
 
 
 def test_endless_stdin_is_cut_at_the_limit(monkeypatch, tmp_path):
@@ -67,11 +80,25 @@ def test_config_that_is_a_folder_or_device_is_one_line(tmp_path):
         assert r.exit_code == 2 and "not a regular file" in r.output
 
 
-def test_long_paragraph_is_split_in_bounded_time():
-    text = "The council approved the new budget on Monday after a long debate. " * 12000  # 0.8 MB, one line
-    start = time.monotonic()
+def test_long_paragraph_is_split_in_bounded_time(monkeypatch):
+    """pysbd's time grows with the square of its input (a 0.8 MB line took 128 s): a long paragraph goes to it
+    in pieces of at most MAX_PIECE characters. Counted, not timed: the longest input pysbd is given."""
+    from briefing.text import sentences
+
+    given: list[int] = []
+    real = sentences._segmenter()
+
+    class Recorder:
+        def segment(self, text):
+            given.append(len(text))
+            return real.segment(text)
+
+    monkeypatch.setattr(sentences, "_segmenter", Recorder)
+    text = "The council approved the new budget on Monday after a long debate. Critics objected! " * 1000  # 85 kB
     sents = split_sentences(text)
-    assert time.monotonic() - start < 5 and sents and sents[0].text.startswith("The council approved")
+    assert given and max(given) <= sentences.MAX_PIECE
+    assert len(sents) == 2000 and sents[0].text == "The council approved the new budget on Monday after a long debate."
+    assert sents[-1].text == "Critics objected!" and text[sents[-1].start:sents[-1].end] == "Critics objected!"
 
 
 def test_too_many_articles_is_refused_with_a_message(tmp_path, echo):
@@ -93,14 +120,19 @@ def test_unreadable_folder_is_named(tmp_path):
     assert len(arts) == 1 and any("folder cannot be read" in p for p in problems)
 
 
-@pytest.mark.parametrize("setting", ["sentences = 2.9", "threads = -3", "fetch_timeout = inf"])
-def test_bad_numbers_in_config_are_one_line(tmp_path, setting):
+@pytest.mark.parametrize("setting, why", [("sentences = 2.9", "c.toml is not a valid int."),
+                                          ("threads = -3", "is out of range; use 1 to 4,096"),
+                                          ("fetch_timeout = inf", "c.toml is not a valid")])
+def test_bad_numbers_in_config_are_one_line(tmp_path, setting, why):
     (tmp_path / "c.toml").write_text(setting + "\n")
     r = runner.invoke(app, ["config", "show", "--config", str(tmp_path / "c.toml")])
-    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.exit_code == 2 and r.stdout == "", r.output
+    assert r.stderr.startswith(f"Error: {setting} ") and why in r.stderr and r.stderr.count("\n") == 1
+    assert str(tmp_path / "c.toml") in r.stderr
 
 
 @pytest.mark.parametrize("damage", [b"garbage, not a database" * 100, b"SQLite format 3\x00" + b"\x00" * 50])
+@pytest.mark.e2e
 def test_damaged_cache_and_state_are_moved_aside_and_rebuilt(tmp_path, seeds, echo, damage):
     args = ["build", str(seeds), "-o", "o", "-d", "2026-02-05"]
     assert runner.invoke(app, args).exit_code == 0
@@ -113,6 +145,7 @@ def test_damaged_cache_and_state_are_moved_aside_and_rebuilt(tmp_path, seeds, ec
     assert runner.invoke(app, args).exit_code == 0  # and the run after is clean
 
 
+@pytest.mark.e2e
 def test_a_cache_that_cannot_be_used_does_not_stop_the_brief(tmp_path, seeds, echo, monkeypatch):
     (tmp_path / "blocked").write_text("a file where the cache folder should be")
     monkeypatch.setenv("BRIEFING_CACHE_DIR", str(tmp_path / "blocked"))
@@ -120,6 +153,7 @@ def test_a_cache_that_cannot_be_used_does_not_stop_the_brief(tmp_path, seeds, ec
     assert r.exit_code == 0 and "Going on without the cache" in r.stderr
 
 
+@pytest.mark.e2e
 def test_only_our_own_temp_files_are_cleaned_up(tmp_path, seeds, echo):
     (tmp_path / "o").mkdir()
     (tmp_path / "o" / ".notes.tmp").write_text("the user's own file")
@@ -129,6 +163,7 @@ def test_only_our_own_temp_files_are_cleaned_up(tmp_path, seeds, echo):
     assert not (tmp_path / "o" / ".briefing-tmp.2026-02-05.md.abc.tmp").exists()
 
 
+@pytest.mark.e2e
 def test_control_characters_never_reach_the_page_or_the_log(tmp_path, echo):
     (tmp_path / "n").mkdir()
     (tmp_path / "n" / "a.jsonl").write_text(
@@ -143,6 +178,7 @@ def test_control_characters_never_reach_the_page_or_the_log(tmp_path, echo):
     assert "\nWARNING forged" not in r.stderr and "bad\\nWARNING forged.txt" in r.stderr
 
 
+@pytest.mark.e2e
 def test_read_only_output_folder_is_one_line_and_keeps_the_old_brief(tmp_path, seeds, echo, monkeypatch):
     assert runner.invoke(app, ["build", str(seeds), "-o", "o", "-d", "2026-02-05"]).exit_code == 0
     before = (tmp_path / "o" / "2026-02-05.md").read_text()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -31,6 +32,7 @@ LINK_ONLY = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Links</t
 
 class Handler(BaseHTTPRequestHandler):
     hits: dict[str, int] = {}
+    done = threading.Event()  # set when the test ends: a slow or dripping answer stops there
 
     def log_message(self, *args):  # keep test output clean
         pass
@@ -42,6 +44,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/feed.xml":
             etag = '"' + hashlib.sha1(feed).hexdigest() + '"'
             if self.headers.get("If-None-Match") == etag:
+                Handler.hits["304"] = Handler.hits.get("304", 0) + 1
                 self.send_response(304)
                 self.end_headers()
                 return
@@ -53,8 +56,8 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/500":
             self.send_response(500)
             self.end_headers()
-        elif self.path == "/slow":
-            time.sleep(3)  # the client has given up by now
+        elif self.path == "/slow":  # an answer once the test has ended (or after 60 s): a client without a timeout waits
+            Handler.done.wait(60)
             self.send_response(204)
             self.end_headers()
         elif self.path == "/huge":
@@ -66,15 +69,16 @@ class Handler(BaseHTTPRequestHandler):
                     self.wfile.write(b"<!-- " + b"x" * 2**20 + b" -->")
             except (BrokenPipeError, ConnectionResetError):
                 pass
-        elif self.path == "/drip":  # a byte a second: each read is quick, the whole never ends
+        elif self.path == "/drip":  # a byte every 0.2 s: each read is quick; the whole lasts 60 s or the test
             self.send_response(200)
             self.send_header("Content-Type", "application/rss+xml")
             self.end_headers()
             try:
-                for _ in range(30):
+                for _ in range(300):
+                    if Handler.done.wait(0.2):
+                        break
                     self.wfile.write(b" ")
                     self.wfile.flush()
-                    time.sleep(0.2)
             except (BrokenPipeError, ConnectionResetError):
                 pass
         elif self.path == "/secret.html":
@@ -109,29 +113,38 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     Handler.hits = {}
+    Handler.done.clear()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    Handler.done.set()
     httpd.shutdown()
 
 
 @pytest.fixture
-def fast_http(monkeypatch):
-    monkeypatch.setattr(fetch, "BACKOFF", 0.01)
-    monkeypatch.setattr(fetch, "MAX_FEED_BYTES", 2 * 2**20)
+def fast_http(monkeypatch) -> list[float]:
+    """The waits between attempts, recorded instead of slept (the clock the deadlines and the budget read still
+    runs). Patching BACKOFF would not do: read_urls and fetch_feed bind it as a default when defined."""
+    slept: list[float] = []
+    monkeypatch.setattr(fetch, "time", types.SimpleNamespace(monotonic=time.monotonic, sleep=slept.append))
+    return slept
 
 
 # -- HTTP feeds ---------------------------------------------------------------------------------
 
+@pytest.mark.e2e
 def test_feed_over_http_then_304_reuses_the_stored_copy(server, echo, tmp_path):
     args = ["build", f"{server}/feed.xml", "-o", str(tmp_path / "b"), "-d", "2026-02-05", "--no-cache"]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
+    md = (tmp_path / "b" / "2026-02-05.md").read_text()
+    assert "- **The city council approved a $2.1 billion budget on Wednesday after a six-hour debate.**" in md
+    assert f"*Source: [Example Wire]({server}/budget) · 2026-02-05 07:30 UTC*" in md
+    assert f"*Source: [Example Wire]({server}/title-only)*" in md and "- **Only a title here**" in md
     second = runner.invoke(app, args)
     assert second.exit_code == 0, second.output
-    assert Handler.hits["/feed.xml"] == 2
-    md = (tmp_path / "b" / "2026-02-05.md").read_text()
-    assert "Sources" in md or "Source" in md
+    assert Handler.hits["/feed.xml"] == 2 and Handler.hits["304"] == 1  # the second answer was "not modified"
+    assert (tmp_path / "b" / "2026-02-05.md").read_text() == md  # built from the stored copy
     assert echo.calls == 2  # both runs summarized the same (stored) feed
 
 
@@ -143,8 +156,9 @@ def test_link_only_entries_get_their_page_text(server, echo, tmp_path):
     assert articles[0].title == "Only a link here" and len(articles[0].text.split()) > 20
 
 
-@pytest.mark.parametrize("path, why", [("/500", "HTTP 500 after 3 attempts"), ("/huge", "MiB"),
+@pytest.mark.parametrize("path, why", [("/500", "HTTP 500 after 3 attempts"), ("/huge", "more than 10 MiB; skipped"),
                                         ("/bad.xml", "not a readable RSS/Atom feed"), ("/nope", "HTTP 404")])
+@pytest.mark.e2e
 def test_bad_feeds_are_named_and_the_rest_still_builds(server, echo, fast_http, tmp_path, path, why):
     r = runner.invoke(app, ["build", f"{server}{path}", f"{server}/feed.xml", "-o", str(tmp_path / "b"),
                             "-d", "2026-02-05"])
@@ -152,9 +166,10 @@ def test_bad_feeds_are_named_and_the_rest_still_builds(server, echo, fast_http, 
     assert why in r.stderr and f"{server}{path}" in r.stderr
     assert (tmp_path / "b" / "2026-02-05.md").exists()
     if path == "/500":
-        assert Handler.hits["/500"] == 3
+        assert Handler.hits["/500"] == 3 and fast_http == [1.0, 2.0]  # the backoff: 1 s, then doubled
 
 
+@pytest.mark.e2e
 def test_linked_pages_on_private_addresses_are_not_fetched(server, echo, tmp_path):
     """SSRF: a feed's link to a loopback page is refused by default (the feed itself was given by the user)."""
     r = runner.invoke(app, ["build", f"{server}/ssrf.xml", "-o", str(tmp_path / "o"), "-d", "2026-02-05",
@@ -178,16 +193,21 @@ def test_check_public_refuses_private_ranges():
 
 
 def test_drip_fed_response_hits_the_total_deadline(server, fast_http):
-    start = time.monotonic()
+    """The drip lasts a minute, a byte at a time (each read is quick): only the deadline on the whole answer ends
+    an attempt in a second."""
     articles, problems = fetch.read_urls([f"{server}/drip"], None, timeout=1)
-    assert articles == [] and "timed out" in problems[0]
-    assert time.monotonic() - start < 8  # 3 attempts of ~1 s, not 30 drips of 0.2 s each
+    assert articles == [] and Handler.hits["/drip"] == 3
+    assert problems == [f"{server}/drip: timed out (no complete answer in 1 s) after 3 attempts; "
+                        "try again later or drop the source."]
 
 
 def test_fetch_budget_bounds_the_whole_run(server, fast_http):
-    start = time.monotonic()
+    """Four minute-long drips, 1 s a try, a budget of 1.5 s: one or two tries spend it (no retry that would overrun
+    it) and the last sources are not requested at all (without the budget: 4 x 3 requests)."""
     _, problems = fetch.read_urls([f"{server}/drip"] * 4, None, timeout=1, budget_s=1.5)
-    assert time.monotonic() - start < 5 and any("budget" in p for p in problems)
+    assert Handler.hits["/drip"] <= 2 and len(problems) == 4, problems
+    assert "would overrun the run's fetch budget" in problems[0] and all("fetch budget" in p for p in problems)
+    assert problems[2:] == [f"{server}/drip: the run's fetch budget is spent; skipped (raise fetch_budget)."] * 2
 
 
 def test_redirect_to_javascript_is_one_line(server, fast_http):
@@ -195,11 +215,10 @@ def test_redirect_to_javascript_is_one_line(server, fast_http):
     assert "non-web" in problems[0] and "attempts" not in problems[0]
 
 
-def test_retry_after_is_honoured(server, monkeypatch):
-    monkeypatch.setattr(fetch, "BACKOFF", 0.01)
-    start = time.monotonic()
-    _, problems = fetch.read_urls([f"{server}/busy"], None, timeout=2)
-    assert Handler.hits["busy"] == 3 and time.monotonic() - start >= 2  # waited Retry-After: 1 twice
+def test_retry_after_is_honoured(server, fast_http):
+    _, problems = fetch.read_urls([f"{server}/busy"], None, timeout=2, backoff=0.01)
+    assert Handler.hits["busy"] == 3 and fast_http == [1.0, 1.0]  # waited Retry-After: 1 twice, not the backoff
+    assert "HTTP 429 after 3 attempts" in problems[0]
 
 
 def test_credentials_and_tokens_are_redacted():
@@ -208,14 +227,16 @@ def test_credentials_and_tokens_are_redacted():
 
 
 def test_slow_feed_times_out(server, fast_http, monkeypatch):
-    start = time.monotonic()
+    """The server answers only once the test has ended: a client without a read timeout would hang here."""
     articles, problems = fetch.read_urls([f"{server}/slow"], None, timeout=0.5)
-    assert articles == [] and "timed out" in problems[0]
-    assert time.monotonic() - start < 5
+    assert articles == [] and Handler.hits["/slow"] == 3
+    assert len(problems) == 1 and problems[0].startswith(f"{server}/slow: timed out (no complete answer in ")
+    assert problems[0].endswith(" s) after 3 attempts; try again later or drop the source.")
 
 
 # -- cache, --since, --dry-run --------------------------------------------------------------------
 
+@pytest.mark.e2e
 def test_rerun_hits_the_cache_and_does_no_model_work(seeds, echo, tmp_path, monkeypatch):
     args = ["build", str(seeds), "-o", str(tmp_path / "b"), "-d", "2026-02-05", "-v"]
     first = runner.invoke(app, args)
@@ -243,6 +264,7 @@ def test_rerun_hits_the_cache_and_does_no_model_work(seeds, echo, tmp_path, monk
     assert third.exit_code == 0 and echo.calls == 2
 
 
+@pytest.mark.e2e
 def test_since_selects_by_published_time(echo, tmp_path):
     now = datetime.now(timezone.utc)
     rows = [f'{{"id": "old", "title": "Old", "text": "An old story about rain. It rained.", "published": '
@@ -258,6 +280,7 @@ def test_since_selects_by_published_time(echo, tmp_path):
     assert r.exit_code == 3 and "widen --since" in r.stderr
 
 
+@pytest.mark.e2e
 def test_since_counts_back_from_the_briefing_date(echo, tmp_path):
     rows = ['{"id": "day", "title": "Day", "text": "A story from that day. It rained.", "published": "2019-11-20T09:00:00Z"}',
             '{"id": "before", "title": "Before", "text": "A story from before. It snowed.", "published": "2019-11-17T09:00:00Z"}']
@@ -268,11 +291,15 @@ def test_since_counts_back_from_the_briefing_date(echo, tmp_path):
     assert '"day"' in text and '"before"' not in text
 
 
-@pytest.mark.parametrize("value", ["99999999d", "0001-01-01"])
+@pytest.mark.parametrize("value", ["99999999d", pytest.param("0001-01-01", marks=pytest.mark.xfail(
+    strict=True, reason="cli.parse_since: a date before year 1 in local time says 'neither a duration nor a date'"))])
 def test_since_out_of_range_is_one_line(value, tmp_path, echo):
     (tmp_path / "a.jsonl").write_text('{"text": "A story. It rained."}')
     r = runner.invoke(app, ["build", "a.jsonl", "-o", "b", "--since", value])
-    assert r.exit_code in (2, 3) and "Traceback" not in r.output and r.exception is None or isinstance(r.exception, SystemExit)
+    assert r.exit_code == 2, r.output
+    assert isinstance(r.exception, SystemExit) and r.exception.code == 2  # not an uncaught error
+    assert r.stderr == f"Error: --since {value!r} reaches further back than dates go; use e.g. 30d.\n"
+    assert r.stdout == "" and not (tmp_path / "b").exists() and echo.calls == 0
 
 
 def test_parse_since():
@@ -285,6 +312,7 @@ def test_parse_since():
         parse_since("yesterday-ish")
 
 
+@pytest.mark.e2e
 def test_dry_run_writes_nothing_and_calls_no_model(seeds, echo, tmp_path):
     r = runner.invoke(app, ["build", str(seeds), "-o", str(tmp_path / "b"), "-d", "2026-02-05", "--dry-run"])
     assert r.exit_code == 0, r.output
@@ -294,6 +322,7 @@ def test_dry_run_writes_nothing_and_calls_no_model(seeds, echo, tmp_path):
     assert not (tmp_path / "cache").exists() and not (tmp_path / "state").exists()  # nothing written anywhere
 
 
+@pytest.mark.e2e
 def test_dry_run_reads_an_existing_cache_without_touching_it(seeds, echo, tmp_path):
     assert runner.invoke(app, ["build", str(seeds), "-o", "b", "-d", "2026-02-05"]).exit_code == 0
     files = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in (tmp_path / "cache").iterdir()}
@@ -306,6 +335,7 @@ def test_dry_run_reads_an_existing_cache_without_touching_it(seeds, echo, tmp_pa
 
 # -- locking and interrupted runs ----------------------------------------------------------------
 
+@pytest.mark.e2e
 def test_second_run_skips_while_locked_and_waits_with_wait(seeds, echo, tmp_path):
     out = tmp_path / "b"
     out.mkdir()
@@ -324,6 +354,7 @@ def test_second_run_skips_while_locked_and_waits_with_wait(seeds, echo, tmp_path
             lock.release()
 
 
+@pytest.mark.e2e
 def test_two_concurrent_builds_leave_one_intact_brief(seeds, tmp_path):
     out = tmp_path / "b"
     cmd = [sys.executable, "-m", "briefing", "build", str(seeds), "-o", str(out), "-d", "2026-02-05",
@@ -349,6 +380,7 @@ main()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.e2e
 def test_a_build_killed_mid_write_leaves_the_old_brief(seeds, tmp_path, sig):
     out = tmp_path / "b"
     out.mkdir()
@@ -408,6 +440,7 @@ def test_config_typos_are_one_line_errors(tmp_path, text, words):
     assert len(r.stderr.strip().splitlines()) == 1 and all(w in r.stderr for w in words)
 
 
+@pytest.mark.e2e
 def test_sources_from_config_and_log_file(seeds, echo, tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text(f'sources = ["{seeds}"]\nout = "{tmp_path / "b"}"\n')
@@ -440,6 +473,7 @@ def test_schedule_refuses_a_job_that_would_fail(tmp_path):
     assert runner.invoke(app, ["schedule", "--at", "25:00"]).exit_code == 2
 
 
+@pytest.mark.e2e
 def test_config_init_then_schedule_then_the_printed_command_builds(seeds, tmp_path):
     """config init writes a starting config (never over one); schedule prints the job; the job runs."""
     config = tmp_path / "home" / "xdg_config_home" / "briefing" / "config.toml"

@@ -19,16 +19,15 @@ import time
 from pathlib import Path
 
 import pytest
+import ray  # the ray extra is in the test extra: missing, this fails rather than skips
+from conftest import FIXTURES
 
-ray = pytest.importorskip("ray")
+from briefing.config import Settings
+from briefing.engines import ray as ray_engine
+from briefing.engines import ray_session
+from briefing.pipeline import build
 
-from conftest import FIXTURES  # noqa: E402
-
-from briefing.config import Settings  # noqa: E402
-from briefing.engines import ray as ray_engine  # noqa: E402
-from briefing.engines import ray_session  # noqa: E402
-from briefing.pipeline import build  # noqa: E402
-
+pytestmark = pytest.mark.e2e  # a local Ray: seconds to start, minutes in all
 DAY = __import__("datetime").date(2026, 2, 5)
 # exact floats: the engines batch sentences differently, and under bf16 a near-tie could in principle fall the
 # other way on another CPU (on this input the two builds are identical in bf16 as well, measured here)
@@ -142,7 +141,7 @@ def test_unreachable_cluster_is_a_one_line_error_not_a_hang():
         ray_session._reachable(f"127.0.0.1:{port}", timeout=2)
     with pytest.raises(ConfigError, match="HOST:PORT"):
         ray_session._reachable("nowhere")
-    assert time.monotonic() - t < 10
+    assert time.monotonic() - t < 30  # refused at once (a generous bound for a busy machine); Ray retries for minutes
 
 
 def test_local_ray_is_on_loopback_and_its_workers_import_the_installed_package(local_ray):
@@ -268,5 +267,6 @@ def test_sigterm_while_ray_retries_the_connection_ends_the_run(silent, seeds, tm
     t = time.monotonic()
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err  # the CLI's own exit code for SIGTERM (Ray's handler exits 15)
-    assert time.monotonic() - t < 10 and "stopped while connecting to the Ray cluster at" in err, err
+    assert "stopped while connecting to the Ray cluster at" in err, err
+    assert time.monotonic() - t < 30  # ~1 s; generous for a busy machine (Ray's own retries last minutes)
     assert "Traceback" not in err

@@ -24,7 +24,12 @@ from briefing.text.rules import word_count
 
 ROOT = Path(__file__).parent.parent
 REAL = ROOT.parent / "shared" / "realworld"
-needs_real = pytest.mark.skipif(not REAL.exists(), reason="../shared/realworld is absent")
+
+
+def needs_real(test):
+    """A test over the real-world pages beside the checkout: end-to-end, and skipped where they are absent (data
+    outside the repository, not a packaging fault)."""
+    return pytest.mark.e2e(pytest.mark.skipif(not REAL.exists(), reason="../shared/realworld is absent")(test))
 
 
 def _names(deps: list[str]) -> set[str]:

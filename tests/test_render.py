@@ -7,7 +7,7 @@ from conftest import EchoSummarizer, make_article
 
 from briefing.documents import Article, Story, Summary
 from briefing.publish.compose import TOP, compose
-from briefing.publish.output import read_front_matter, write_atomic, write_index
+from briefing.publish.output import read_front_matter, write_index, write_together
 from briefing.publish.render import md_escape, to_html, to_json, to_markdown
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -74,7 +74,7 @@ def test_markdown_matches_golden():
 
 
 def test_front_matter_round_trips(tmp_path):
-    path = write_atomic(tmp_path / "2026-02-05.md", to_markdown(sample_briefing()))
+    (path,) = write_together({tmp_path / "2026-02-05.md": to_markdown(sample_briefing())})  # as publish() writes
     meta = read_front_matter(path)
     assert meta["date"] == "2026-02-05" and meta["stories"] == 5 and meta["articles"] == 7
     assert meta["sections"] == [TOP, "World", "Business", "Science"] and meta["model"] == "echo"
@@ -111,8 +111,8 @@ def test_json_is_the_same_briefing():
 
 def test_index_lists_briefings_newest_first(tmp_path):
     for day in ("2026-02-04", "2026-02-06", "2026-02-05"):
-        write_atomic(tmp_path / f"{day}.md", to_markdown(sample_briefing()).replace("2026-02-05", day))
-    write_atomic(tmp_path / "2026-02-06.html", "<html></html>")
+        write_together({tmp_path / f"{day}.md": to_markdown(sample_briefing()).replace("2026-02-05", day)})
+    write_together({tmp_path / "2026-02-06.html": "<html></html>"})
     (tmp_path / "notes.md").write_text("not a briefing")
     md, page = write_index(tmp_path)
     lines = [l for l in md.read_text().splitlines() if l.startswith("- ")]
@@ -123,7 +123,7 @@ def test_index_lists_briefings_newest_first(tmp_path):
 
 
 def test_index_with_json_only(tmp_path):
-    write_atomic(tmp_path / "2026-02-05.json", to_json(sample_briefing()))
+    write_together({tmp_path / "2026-02-05.json": to_json(sample_briefing())})
     md, page = write_index(tmp_path)
     assert "[2026-02-05](2026-02-05.json) · 5 stories" in md.read_text() and "No briefings" not in md.read_text()
 
@@ -131,11 +131,12 @@ def test_index_with_json_only(tmp_path):
 def test_written_files_respect_umask_and_keep_a_chosen_mode(tmp_path):
     old = os.umask(0o022)
     try:
-        p = write_atomic(tmp_path / "a.md", "x")
-        assert p.stat().st_mode & 0o777 == 0o644
+        (p, q) = write_together({tmp_path / "a.md": "x", tmp_path / "a.html": "x"})
+        assert p.stat().st_mode & 0o777 == q.stat().st_mode & 0o777 == 0o644
         p.chmod(0o640)
-        write_atomic(p, "y")
+        write_together({p: "y", q: "y"})
         assert p.stat().st_mode & 0o777 == 0o640 and p.read_text() == "y"
+        assert q.stat().st_mode & 0o777 == 0o644 and q.read_text() == "y"
     finally:
         os.umask(old)
 

@@ -17,16 +17,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, EchoSummarizer, deleted_from
+from fastapi.testclient import TestClient  # the serve extra is in the test extra: missing, this fails, not skips
 
-pytest.importorskip("fastapi")
-from conftest import FIXTURES, EchoSummarizer, deleted_from  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-
-from briefing.apps.batching import MicroBatcher, ShuttingDown  # noqa: E402
-from briefing.apps.cli import app  # noqa: E402
-from briefing.apps.serve import ServeLimits, create_app  # noqa: E402
+from briefing.apps.batching import MicroBatcher, ShuttingDown
+from briefing.apps.cli import app
+from briefing.apps.serve import ServeLimits, create_app
 from briefing.config import Settings
-from briefing.models.bundle import Models  # noqa: E402
+from briefing.models.bundle import Models
 
 ARTICLE = ("The city council approved a new budget on Tuesday after a six-hour debate. "
            "The plan adds 12 million dollars for schools and road repairs. "
@@ -93,6 +91,19 @@ def test_bad_input_is_422_with_a_one_line_reason(client, body, expected):
 def test_body_that_is_not_json_is_422(client):
     r = client.post("/summarize", content=b"not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and "JSON" in r.json()["detail"]
+
+
+def test_the_echo_fixture_reaches_the_server_through_the_settings(echo):
+    """The fake summarizer is the model the server's own settings name (the backends' table, BRIEFING_BACKENDS),
+    not one handed to create_app: what `briefing serve` builds from the environment."""
+    from briefing.config import load_settings
+
+    with TestClient(create_app(load_settings(), warm=False)) as c:
+        r = c.post("/summarize", json={"text": ARTICLE})
+    assert r.status_code == 200, r.text
+    (rec,) = r.json()
+    assert rec["model"] == "echo" and echo.calls == 1
+    assert rec["headline"] == "The city council approved a new budget on Tuesday after a six-hour debate."
 
 
 def test_request_over_the_limit_is_413_declared_or_streamed():
@@ -226,6 +237,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.e2e
 def test_server_process_answers_then_stops_cleanly_on_sigterm(tmp_path):
     import httpx
 
@@ -254,6 +266,7 @@ def test_server_process_answers_then_stops_cleanly_on_sigterm(tmp_path):
     assert err.count("serving on") == 1 and "shut down after 1 requests" in err
 
 
+@pytest.mark.e2e
 def test_port_in_use_is_a_one_line_error(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -29,7 +29,7 @@ MISSING = [name for name, have in (("chromium", CHROMIUM), ("chromedriver", DRIV
            if not have]
 if MISSING and os.environ.get("CI"):
     raise RuntimeError(f"{', '.join(MISSING)} missing; .ci/run installs chromium-driver and the test extra")
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)}")
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)}")]
 
 ARTICLE = ("Engineers reopened the Harbor Street bridge on Monday after a two-year rebuild. "
            "The new span carries four lanes and a protected bike path. "

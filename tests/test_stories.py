@@ -131,6 +131,7 @@ def test_same_event_from_two_outlets_is_one_story_and_others_stay_apart(day_arti
     assert by_id["link-5"] == "Politics"
 
 
+@pytest.mark.e2e
 def test_sections_are_configurable_with_own_descriptions(day_articles):
     settings = Settings(sections=("Weather", "Other"),
                         section_descriptions={"Weather": ["storms, gales, wind warnings, rain and drought"],
@@ -149,6 +150,7 @@ def test_assign_uses_each_sections_mean_phrase():
     assert assign(np.zeros((0, 3)), phrases, ["A", "A", "B"]) == []
 
 
+@pytest.mark.e2e
 def test_briefing_lists_every_source_of_a_story_once(echo, tmp_path):
     r = runner.invoke(app, ["build", str(DAY), "-o", "b", "-d", "2026-02-05", "-f", "md"])
     assert r.exit_code == 0, r.output
@@ -209,6 +211,7 @@ class Recorder(EchoSummarizer):
 
 
 @pytest.mark.parametrize("multi", [True, False])
+@pytest.mark.e2e
 def test_generative_backends_read_every_report_extractive_ones_the_best(monkeypatch, tmp_path, multi):
     from datetime import date
 
