@@ -34,17 +34,6 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_atomic(path: Path, text: str) -> Path:
-    """Write to a temp file beside `path`, flush it to disk, then rename it over `path`."""
-    tmp = write_temp(path, text)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_temp(path: Path, text: str) -> Path:
     """The text in a temp file beside `path` (same folder, so the rename is atomic), on disk, with the mode
     `path` will have."""
