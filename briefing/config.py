@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 import typing
@@ -25,7 +26,12 @@ DEFAULT_SECTIONS = ("World", "Politics", "Business", "Technology", "Science", "H
 # batch_size) would fail deep inside a library instead of here.
 _LIMITS = {"max_sentences": 10_000, "batch_size": 4096, "beams": 32, "headline_words": 200, "summary_words": 2000,
            "per_section": 100_000, "top_stories": 10_000, "fetch_timeout": 3600, "fetch_budget": 7 * 86400,
-           "max_articles": 100_000_000, "stale_lock": 365 * 86400, "threads": 4096}
+           "max_articles": 100_000_000, "stale_lock": 365 * 86400, "threads": 4096, "developing_days": 60,
+           "feed_entries": 10_000, "smtp_port": 65535, "smtp_timeout": 3600}
+_ZERO_OK = ("top_stories", "developing_days", "feed_entries")  # 0 turns these off
+_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+")  # one plain address: no display name, no list
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+SMTP_PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,17 @@ class Settings:
     max_articles: int = 5000  # most articles one run reads; more is refused with a message (a guard against mistakes;
     # beyond cluster.DENSE_UP_TO grouping scores candidate pairs only, so larger days need only this raised)
     stale_lock: int = 7200  # seconds after which a run still holding the output folder's lock is reported as stuck
+    # morning after morning (stories/history.py, stories/developing.py, publish/feed.py, publish/mail.py)
+    developing_days: int = 7  # earlier briefs a story is matched against (developing); 0: every story new
+    feed_entries: int = 30  # briefs kept in OUT/feed.xml (Atom); 0: no feed
+    mail_to: tuple[str, ...] = ()  # addresses the brief is mailed to once written; none: not mailed
+    mail_from: str = "briefing@localhost"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_starttls: bool = True  # upgrade the connection with STARTTLS before anything is sent (refused without it)
+    smtp_user: str | None = None  # log in as this user, with the password in $smtp_password_env
+    smtp_password_env: str = SMTP_PASSWORD_ENV  # the environment variable holding the SMTP password
+    smtp_timeout: int = 30  # seconds for the SMTP server to answer
     origins: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)  # key -> where its value came from
 
     def __post_init__(self) -> None:
@@ -74,7 +91,7 @@ class Settings:
             value = getattr(self, name)
             if value is None:
                 continue
-            least = 0 if name == "top_stories" else 1
+            least = 0 if name in _ZERO_OK else 1
             if not least <= value <= most:
                 raise ConfigError(f"{name} = {value} is out of range; use {least} to {most:,}"
                                   + (" (or unset for every core)." if name == "threads" else "."))
@@ -88,9 +105,26 @@ class Settings:
             raise ConfigError(f"precision = {self.precision!r} is not known; use auto, fp32 or bf16.")
         if self.context_tokens < 64:
             raise ConfigError(f"context_tokens = {self.context_tokens} is too small; use 64 or more.")
+        self._check_mail()
         bad = [f for f in self.formats if f not in FORMATS]
         if bad or not self.formats:
             raise ConfigError(f"formats {bad or '(none)'} is not known; choose from {', '.join(FORMATS)}.")
+
+    def _check_mail(self) -> None:
+        for address in (*self.mail_to, self.mail_from):
+            if not _ADDRESS.fullmatch(address):
+                key = "mail_from" if address == self.mail_from and address not in self.mail_to else "mail_to"
+                raise ConfigError(f"{key} {address!r} is not an e-mail address; give one plain address per entry, "
+                                  "e.g. \"me@example.org\".", key)
+        if not self.smtp_host or any(c.isspace() for c in self.smtp_host):
+            raise ConfigError(f"smtp_host = {self.smtp_host!r} is not a host name; give one, e.g. \"smtp.example.org\".",
+                              "smtp_host")
+        if not _ENV_NAME.fullmatch(self.smtp_password_env):
+            raise ConfigError(f"smtp_password_env = {self.smtp_password_env!r} is not an environment variable's name; "
+                              "give one such as BRIEFING_SMTP_PASSWORD (the password itself never goes in the config).",
+                              "smtp_password_env")
+        if self.smtp_user is not None and (not self.smtp_user or any(c in self.smtp_user for c in "\r\n")):
+            raise ConfigError(f"smtp_user = {self.smtp_user!r} is not a user name; give the login, or unset it.", "smtp_user")
 
     def __reduce__(self):
         """Picklable (the read-only mappings travel as dicts): other processes and engines get the same settings."""
@@ -115,11 +149,12 @@ _ENV = {
     "BRIEFING_SOURCES": "sources",
     "BRIEFING_CACHE_DIR": "cache_dir",
     "BRIEFING_STATE_DIR": "state_dir",
+    "BRIEFING_MAIL_TO": "mail_to",
 }
 
 
 # Every environment variable a run reads: the settings', the config file's and the added backends'.
-ENVIRONMENT: tuple[str, ...] = (*_ENV, "BRIEFING_CONFIG", "BRIEFING_BACKENDS")
+ENVIRONMENT: tuple[str, ...] = (*_ENV, "BRIEFING_CONFIG", "BRIEFING_BACKENDS", SMTP_PASSWORD_ENV)
 
 _TYPES = typing.get_type_hints(Settings)
 
@@ -304,6 +339,17 @@ sections = [{sections}]
 # sentences = 3             # summary sentences per story
 # fetch_timeout = 20        # seconds for one feed or page, body included
 # allow_private_fetch = false  # true lets feeds link to pages on private addresses (an intranet)
+# developing_days = 7       # a story told in a brief this many days back is marked developing (0: never)
+# feed_entries = 30         # briefs kept in OUT/feed.xml, an Atom feed of the briefs (0: no feed)
+
+# Mail each brief once written (the password comes from the environment, never from this file):
+# mail_to = ["me@example.org"]
+# mail_from = "briefing@example.org"
+# smtp_host = "smtp.example.org"
+# smtp_port = 587
+# smtp_starttls = true
+# smtp_user = "me@example.org"
+# smtp_password_env = "BRIEFING_SMTP_PASSWORD"
 
 # [section_descriptions]
 # Climate = ["climate change, emissions, extreme weather, energy transition"]

@@ -64,3 +64,9 @@ class BusyError(BriefingError):
     """Another run holds the output folder's lock: this run skips (exit 0, so cron sends no mail)."""
 
     exit_code = 0
+
+
+class MailError(BriefingError):
+    """The brief was written, but mailing it (mail_to) failed: the files stay; the message names the fix."""
+
+    exit_code = 8

@@ -1,6 +1,7 @@
 """A build, as its list of stages over frozen data, sharing one Run (run.py):
 
-    plan (read, select, split) -> encode -> group -> summarize -> compose -> publish
+    plan (read, select what is new since the last brief, split) -> encode -> group -> summarize
+    -> compose (developing stories) -> publish (the day's files and the feed; remembered in the state) -> mail
 
 Each stage is a function of another module; an Engine (engines/) runs the per-article work (reading and
 splitting, vectors and summaries), here or on a cluster. Whatever fails on one input, entry, article or story
@@ -26,11 +27,13 @@ from .errors import NoInputError
 from .models.bundle import Models
 from .progress import ProgressFactory, track
 from .publish.compose import compose
+from .publish.mail import ready, send_brief
 from .publish.output import locked, publish
 from .publish.render import renderable
-from .read.sources import select_since
 from .run import Run, open_run
+from .stories.developing import follow, remember
 from .stories.grouping import Grouping, group, grouping_key
+from .stories.history import Window, select, window
 from .summarize.stage import summarize_stories, summary_key, to_summarize
 
 logger = logging.getLogger(__name__)
@@ -47,8 +50,10 @@ class BuildResult:
 
 
 def plan(run: Run, engine: Engine, inputs: Sequence[str | Path], stdin: bytes | None = None,
-         since: datetime | None = None) -> list[Article]:
-    """Read the inputs, keep those since `since`, and split every article into sentences (once: from the
+         since: datetime | None = None, day: date | None = None, now: datetime | None = None
+         ) -> tuple[list[Article], Window]:
+    """Read the inputs, keep what is new for the brief of `day` (stories/history.py: since `since`, else since the
+    previous brief; nothing an earlier brief showed), and split every article into sentences (once: from the
     cache, else in a process pool, or on the engine's workers), so no later stage splits again."""
     reading = engine.read(run, inputs, stdin)
     run.left_out.extend(reading.problems)  # said already, as they were met
@@ -56,15 +61,12 @@ def plan(run: Run, engine: Engine, inputs: Sequence[str | Path], stdin: bytes | 
     if len(articles) > run.settings.max_articles:
         raise NoInputError(f"{len(articles)} articles is more than max_articles = {run.settings.max_articles}; "
                            "split the inputs over several runs or raise max_articles in the config.")
-    first_seen = run.state.first_seen(articles) if run.state else {}
-    if since is not None:
-        kept = select_since(articles, since, first_seen)
-        logger.info("%d of %d articles are from %s on", len(kept), len(articles), since.isoformat())
-        if not kept:
-            raise NoInputError(f"No articles from {since:%Y-%m-%d %H:%M %Z} on among {len(articles)} read; "
-                               "widen --since.")
-        articles = kept
-    return engine.split(run, articles)
+    day = day or date.today()
+    win = window(run.state, run.settings.out, day, since)
+    first_seen = run.state.first_seen(articles, now.timestamp() if now else None) if run.state else {}
+    kept = select(run.state, run.settings.out, day, articles, win, first_seen, now)
+    logger.info("%d of %d articles are new since %s", len(kept), len(articles), win.since.isoformat())
+    return engine.split(run, kept), win
 
 
 def encode(run: Run, engine: Engine, articles: Sequence[Article]) -> tuple[list[Article], Encoded]:
@@ -124,17 +126,20 @@ def stories_of(run: Run, engine: Engine, articles: list[Article]) -> tuple[list[
 def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress: ProgressFactory | None = None,
           stdin: bytes | None = None, since: datetime | None = None, use_cache: bool = True,
           dry_run: bool = False, wait: float = 0, models: Models | None = None,
-          engine: Engine | None = None) -> BuildResult:
+          engine: Engine | None = None, now: datetime | None = None) -> BuildResult:
     """Write OUT/DAY.{md,html,...} and the index from the inputs, holding the output folder's lock for the
     whole run (BusyError when another run holds it). A dry run takes no lock and writes nothing.
 
     `engine` runs the per-article work (default: this process); the rest is the same for every engine.
-    An input, entry, article or story that fails is left out (run.left_out) and the rest is built."""
+    An input, entry, article or story that fails is left out (run.left_out) and the rest is built. `now`: the
+    moment of the run (default: the clock), which only dates the reports first seen in it. With `mail_to`
+    set, the brief is mailed once written (MailError after the files are written when that fails)."""
     engine = engine or LocalEngine()
+    ready(settings)  # a mail setting that cannot work stops the build before any work
     lock = contextlib.nullcontext() if dry_run else locked(settings.out, wait, settings.stale_lock)
     with lock, open_run(settings, use_cache, dry_run, progress, models) as run:
         with run.stage("plan"):
-            articles = plan(run, engine, inputs, stdin, since)
+            articles, win = plan(run, engine, inputs, stdin, since, day, now)
         articles, grouping, encoded = stories_of(run, engine, articles)
         logger.info("read %d articles from %d inputs: %d stories", len(articles), len(inputs), len(grouping))
         stories = [[articles[i] for i in g] for g in grouping.stories]
@@ -151,11 +156,17 @@ def build(inputs: Sequence[str | Path], settings: Settings, day: date, progress:
             made_stories = [(Story(tuple(reports), s, sec), min(g)) for reports, g, s, sec in
                             zip(stories, grouping.stories, summaries, grouping.sections, strict=True) if s is not None]
             ok = renderable(run.left_out, [st for st, _ in made_stories])
+            kept = [made_stories[i][0] for i in ok]  # a failure to follow them costs the marks, not the brief
+            shown, notes = attempt(run.left_out, "developing stories", follow, run, day, kept) or (kept, {})
             problems = tuple(run.left_out)
-            briefing = compose(day, [made_stories[i][0] for i in ok], [made_stories[i][1] for i in ok], model,
-                               sections=settings.sections, top=settings.top_stories, per_section=settings.per_section,
-                               articles=len(articles), skipped=problems)
+            briefing = compose(day, shown, [made_stories[i][1] for i in ok], model, sections=settings.sections,
+                               top=settings.top_stories, per_section=settings.per_section, articles=len(articles),
+                               skipped=problems)
         with run.stage("publish"):
-            paths = publish(briefing, settings)
+            paths = publish(briefing, settings, notes)
+            attempt(run.left_out, "remembering the brief in the state", remember, run, day, win, briefing, notes)
         logger.info("stage seconds: %s", ", ".join(f"{k} {v:.1f}" for k, v in run.timings.items()))
-        return BuildResult(briefing, paths, problems, cached, len(stories) - cached, tuple(run.timings.items()))
+        result = BuildResult(briefing, paths, tuple(run.left_out), cached, len(stories) - cached,
+                             tuple(run.timings.items()))
+    send_brief(briefing, settings, notes)  # after the files are written and the folder's lock is released
+    return result

@@ -6,7 +6,9 @@
   dropped when it opens, so a daily cron job does not grow it without end. Safe to delete.
 - state.db (platformdirs user state dir, or `state_dir`): per feed URL its ETag,
   Last-Modified and last body (for conditional GET), and when each article (by id, URL and
-  content fingerprint) was first seen (for `--since` on undated articles).
+  content fingerprint) was first seen (for `--since` on undated articles); per output folder, its
+  briefs (which day, from when), the reports each showed (by URL and content fingerprint) and what
+  it said of each story (for "since the last brief" and developing stories: stories/history.py).
 
 Every write is a transaction; SQLite's journal keeps a killed run from corrupting the files.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -45,6 +48,14 @@ SCHEMA = {
     "state": """
         CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, body BLOB, fetched REAL);
         CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, first_seen REAL NOT NULL);
+        CREATE TABLE IF NOT EXISTS briefs (out TEXT NOT NULL, day TEXT NOT NULL, since REAL, stories INTEGER,
+                                           PRIMARY KEY (out, day));
+        CREATE TABLE IF NOT EXISTS shown (out TEXT NOT NULL, key TEXT NOT NULL, day TEXT NOT NULL, anchor TEXT,
+                                          PRIMARY KEY (out, key, day));
+        CREATE INDEX IF NOT EXISTS shown_day ON shown (out, day);
+        CREATE TABLE IF NOT EXISTS stories (out TEXT NOT NULL, day TEXT NOT NULL, anchor TEXT NOT NULL,
+                                            position INTEGER NOT NULL, record TEXT NOT NULL, vectors BLOB,
+                                            encoder TEXT, PRIMARY KEY (out, day, anchor));
     """,
 }
 
@@ -364,7 +375,7 @@ def _split(stored: Any, text: str) -> tuple[Sentence, ...] | None:
 
 
 class State:
-    """Feed validators and first-seen times."""
+    """Feed validators, first-seen times, and each output folder's briefs (what they showed, what they said)."""
 
     def __init__(self, folder: Path):
         self.path = folder / "state.db"
@@ -401,5 +412,49 @@ class State:
                 out[a.id] = datetime.fromtimestamp(first, UTC)
         return out
 
+    @_tolerant(None)
+    def previous_brief(self, out: str, day: str) -> str | None:
+        """The day (YYYY-MM-DD) of the latest brief of folder `out` before `day`, or None."""
+        rows = self.db.execute("SELECT day FROM briefs WHERE out = ? AND day < ? ORDER BY day DESC", (out, day))
+        return next((d for (d,) in rows if isinstance(d, str) and _DAY.fullmatch(d)), None)
+
+    @_tolerant(dict)
+    def shown_before(self, out: str, day: str, keys: Sequence[str]) -> dict[str, str]:
+        """Of these report keys, those a brief of `out` before `day` showed: key -> the first such day."""
+        found: dict[str, str] = {}
+        keys = list(dict.fromkeys(keys))
+        for lo in range(0, len(keys), 500):
+            chunk = keys[lo : lo + 500]
+            rows = self.db.execute(f"SELECT key, MIN(day) FROM shown WHERE out = ? AND day < ? AND key IN "
+                                   f"({','.join('?' * len(chunk))}) GROUP BY key", (out, day, *chunk))
+            found.update((k, d) for k, d in rows if isinstance(d, str) and _DAY.fullmatch(d))
+        return found
+
+    @_tolerant(list)
+    def stories_between(self, out: str, first: str, day: str) -> list[tuple[Any, ...]]:
+        """What briefs of `out` from `first` up to (not including) `day` kept of their stories: rows of
+        (day, anchor, position, record JSON, vectors, encoder), oldest day first, then by position."""
+        return self.db.execute("SELECT day, anchor, position, record, vectors, encoder FROM stories "
+                               "WHERE out = ? AND day >= ? AND day < ? ORDER BY day, position, anchor",
+                               (out, first, day)).fetchall()
+
+    @_tolerant(None)
+    def record_brief(self, out: str, day: str, since: float | None, shown: Sequence[tuple[str, str]],
+                     stories: Sequence[tuple[str, int, str, bytes | None, str | None]], keep_from: str) -> None:
+        """Remember a written brief in one transaction, replacing what a former build of that day wrote: the
+        reports it showed ((key, anchor)), its stories ((anchor, position, record, vectors, encoder)); stories of
+        days before `keep_from` are forgotten (only developing stories look back, and only so far)."""
+        with self.db:
+            for table in ("briefs", "shown", "stories"):
+                self.db.execute(f"DELETE FROM {table} WHERE out = ? AND day = ?", (out, day))
+            self.db.execute("INSERT INTO briefs VALUES (?, ?, ?, ?)", (out, day, since, len(stories)))
+            self.db.executemany("INSERT OR IGNORE INTO shown VALUES (?, ?, ?, ?)", [(out, k, day, a) for k, a in shown])
+            self.db.executemany("INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                [(out, day, *row) for row in stories])
+            self.db.execute("DELETE FROM stories WHERE out = ? AND day < ?", (out, keep_from))
+
     def close(self) -> None:
         self.db.close()
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -9,12 +9,14 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ..config import Settings
+from ..contain import attempt
 from ..documents import Briefing
 from ..errors import BusyError, ConfigError, OutputError, StuckRunError
+from ..stories.history import Note
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +118,7 @@ def finish_pending(folder: Path) -> None:
         pairs = json.loads(journal.read_text(encoding="utf-8"))
         renames = [(folder / t, folder / p) for t, p in pairs
                    if isinstance(t, str) and isinstance(p, str) and t.startswith(TEMP_PREFIX) and "/" not in t + p
-                   and (BRIEF_FILE.match(p) or p in ("index.md", "index.html"))]
+                   and (BRIEF_FILE.match(p) or p in ("index.md", "index.html", "feed.xml"))]
     except (OSError, ValueError, TypeError):
         renames = []
     for tmp, path in renames:
@@ -147,7 +149,7 @@ def read_front_matter(path: Path) -> dict:
 
 def write_index(folder: Path) -> tuple[Path, ...]:
     """folder/index.md and index.html: every briefing there, newest first."""
-    from .render import index_html, index_markdown
+    from .render import FEED, index_html, index_markdown
 
     days: dict[str, dict] = {}
     for p in folder.iterdir():
@@ -168,7 +170,9 @@ def write_index(folder: Path) -> tuple[Path, ...]:
             if type(stories) is int and stories >= 0:  # a foreign file's front matter may hold anything
                 meta["stories"] = stories
     entries = sorted(days.items(), reverse=True)
-    return write_together({folder / "index.md": index_markdown(entries), folder / "index.html": index_html(entries)})
+    feed = (folder / FEED).is_file()
+    return write_together({folder / "index.md": index_markdown(entries, feed=feed),
+                           folder / "index.html": index_html(entries, feed)})
 
 
 LOCK = ".briefing.lock"
@@ -237,11 +241,28 @@ def remove_stale_temp_files(folder: Path) -> None:
             tmp.unlink()
 
 
-def publish(briefing: Briefing, settings: Settings) -> tuple[Path, ...]:
-    """Render every format, then write them together (each replaced atomically) and the index."""
-    from .render import render_all
+def publish(briefing: Briefing, settings: Settings, notes: Mapping[str, Note] | None = None) -> tuple[Path, ...]:
+    """Render every format (and the feed), then write them together (each replaced atomically: a kill leaves the
+    old set or the new one) and the index. Returns the day's files."""
+    from .render import FEED, render_all
 
-    texts = render_all(briefing, settings.formats)  # render everything before writing anything
-    paths = write_together({settings.out / f"{briefing.day.isoformat()}.{fmt}": text for fmt, text in texts.items()})
+    texts = render_all(briefing, settings.formats, notes)  # render everything before writing anything
+    day = briefing.day.isoformat()
+    files = {settings.out / f"{day}.{fmt}": text for fmt, text in texts.items()}
+    if settings.feed_entries:  # a feed that cannot be made is said once and left as it was; the brief is written
+        feed = attempt(None, f"{settings.out / FEED}", _feed, briefing, settings, texts, notes)
+        if feed is not None:
+            files[settings.out / FEED] = feed
+    write_together(files)
     write_index(settings.out)
-    return paths
+    return tuple(p for p in files if p.name != FEED)
+
+
+def _feed(briefing: Briefing, settings: Settings, texts: Mapping[str, str], notes: Mapping[str, Note] | None) -> str:
+    """OUT/feed.xml with this brief's entry (its page, rendered for the feed when html is not a format)."""
+    from .feed import entry_of, feed_text, link_for
+    from .render import to_html
+
+    page = texts.get("html") or to_html(briefing, texts.get("md"), notes)
+    return feed_text(settings.out, entry_of(briefing, page, link_for(briefing.day, settings.formats)),
+                     settings.feed_entries)

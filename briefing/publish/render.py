@@ -5,10 +5,11 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..contain import LeftOut, attempt, named
 from ..documents import Article, Briefing, Story, Summary
+from ..stories.history import Note, anchor_of
 from ..text.urls import safe_url
 from .formats import FORMAT_ALIASES, FORMATS  # noqa: F401  (FORMAT_ALIASES: part of this module's interface)
 
@@ -86,6 +87,16 @@ def story_sources(story: Story) -> str:
     return line
 
 
+def developing_line(note: Note | None) -> str:
+    """'Developing, day 4 · earlier: [Mon 27 April](2020-04-27.html#s-…)' for a developing story, else ''."""
+    if note is None or note.status != "developing" or note.earlier_day is None:
+        return ""
+    d = note.earlier_day
+    when = f"{d:%a} {d.day} {d:%B}"
+    link = f"[{when}]({note.href})" if note.href else when
+    return f"Developing, day {note.days} · earlier: {link} · "
+
+
 def bullet(article: Article, summary: Summary, sources: str | None = None) -> str:
     """One Markdown list item: bold headline, the rest of the summary, then the source(s)."""
     line = f"- **{md_escape(summary.headline)}**"
@@ -98,11 +109,13 @@ def bullet(article: Article, summary: Summary, sources: str | None = None) -> st
 MORE = "More stories"
 
 
-def more_line(story: Story) -> str:
+def more_line(story: Story, note: Note | None = None) -> str:
     """One line of "More stories": the headline, linked to its first web address, and its sources."""
     url = next((u for u in (_safe_url(a.url) for a in story.sources()) if u), None)
     head = md_escape(story.summary.headline)
     names = " · ".join(md_escape(n) for n in dict.fromkeys(a.source for a in story.sources()))  # each outlet once
+    if note is not None and note.status == "developing":
+        names += f" · developing, day {note.days}"
     return f"- [{head}]({url}) · {names}" if url else f"- {head} · {names}"
 
 
@@ -132,7 +145,9 @@ def _yaml(meta: dict) -> str:
     return "\n".join(lines + ["---", ""])
 
 
-def to_markdown(briefing: Briefing) -> str:
+def to_markdown(briefing: Briefing, notes: Mapping[str, Note] | None = None) -> str:
+    """The brief in Markdown; `notes` (by story anchor) mark developing stories and link their earlier brief."""
+    notes = notes or {}
     day = briefing.day
     stories = briefing.all_stories
     head = [
@@ -146,11 +161,12 @@ def to_markdown(briefing: Briefing) -> str:
     body: list[str] = []
     for sec in briefing.sections:
         body += [f"## {md_escape(sec.name)}", ""]
-        body += [bullet(st.lead, st.summary, story_sources(st)) for st in sec.stories]
+        body += [bullet(st.lead, st.summary, developing_line(notes.get(anchor_of(st))) + story_sources(st))
+                 for st in sec.stories]
         body.append("")
     tail = []
     if briefing.more:
-        tail += [f"## {MORE}", ""] + [more_line(st) for st in briefing.more] + [""]
+        tail += [f"## {MORE}", ""] + [more_line(st, notes.get(anchor_of(st))) for st in briefing.more] + [""]
     if briefing.skipped:
         tail += ["---", "", "Inputs left out:", ""] + [f"- {md_escape(s)}" for s in briefing.skipped]
     return "\n".join(head + body + tail).rstrip("\n") + "\n"
@@ -164,22 +180,39 @@ def strip_front_matter(markdown_text: str) -> str:
     return markdown_text
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, head: str = "") -> str:
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
-        f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+        f"<title>{html.escape(title)}</title>\n{head}<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
 
-def to_html(briefing: Briefing, markdown_text: str | None = None) -> str:
+def page_body(page: str) -> str:
+    """What is inside <main> of a page _page() made (the brief without its head), or '' for another page."""
+    start, end = page.find("<main>\n"), page.rfind("\n</main>")
+    return page[start + 7 : end] if 0 <= start < end else ""
+
+
+def _anchored(body: str, briefing: Briefing) -> str:
+    """The page's story items with their anchors (<a id="s-…"></a>, the target a later brief links), in the order
+    the Markdown lists them: every <li> before the list of inputs left out is a story's (article text never makes
+    one: it is escaped)."""
+    parts = body.split("<li>", len(briefing.all_stories))
+    out = [parts[0]]
+    for story, part in zip(briefing.all_stories, parts[1:], strict=False):  # no fewer <li> than stories
+        out.append(f'<li><a id="{anchor_of(story)}"></a>{part}')
+    return "".join(out)
+
+
+def to_html(briefing: Briefing, markdown_text: str | None = None, notes: Mapping[str, Note] | None = None) -> str:
     """A self-contained page (inline CSS, no scripts, no external requests) with a table of contents."""
     import markdown
 
     md = markdown.Markdown(extensions=["toc"], extension_configs={"toc": {"toc_depth": "2-2"}},
                            output_format="html")
-    body = md.convert(strip_front_matter(markdown_text or to_markdown(briefing)))
+    body = _anchored(md.convert(strip_front_matter(markdown_text or to_markdown(briefing, notes))), briefing)
     if len(briefing.sections) > 1:
         nav = f'<nav class="toc" aria-label="Sections">{md.toc}</nav>'
         cut = body.find("<h2")
@@ -233,13 +266,20 @@ def check_story(story: Story) -> bool:
     return True
 
 
-def to_json(briefing: Briefing) -> str:
+def _noted(story: Story, briefing: Briefing, notes: Mapping[str, Note]) -> dict:
+    """A story's JSON record with its note: anchor, status (new | developing), first_seen, day, earlier."""
+    anchor = anchor_of(story)
+    return {**story_record(story), **(notes.get(anchor) or Note(anchor, first_seen=briefing.day)).record()}
+
+
+def to_json(briefing: Briefing, notes: Mapping[str, Note] | None = None) -> str:
+    notes = notes or {}
     return json.dumps(
         {
             **front_matter(briefing),
-            "sections": [{"name": sec.name, "stories": [story_record(s) for s in sec.stories]}
+            "sections": [{"name": sec.name, "stories": [_noted(s, briefing, notes) for s in sec.stories]}
                          for sec in briefing.sections],
-            "more": [story_record(s) for s in briefing.more],
+            "more": [_noted(s, briefing, notes) for s in briefing.more],
             "skipped": list(briefing.skipped),
         },
         indent=2,
@@ -247,22 +287,26 @@ def to_json(briefing: Briefing) -> str:
     ) + "\n"
 
 
-def render_all(briefing: Briefing, formats: Sequence[str]) -> dict[str, str]:
+def render_all(briefing: Briefing, formats: Sequence[str], notes: Mapping[str, Note] | None = None) -> dict[str, str]:
     """Each asked-for format's text (HTML is made from the Markdown, so that is rendered once)."""
     made: dict[str, str] = {}
     renderers = {
-        "md": lambda: made.setdefault("md", to_markdown(briefing)),
-        "html": lambda: to_html(briefing, made.get("md") or made.setdefault("md", to_markdown(briefing))),
-        "json": lambda: to_json(briefing),
+        "md": lambda: made.setdefault("md", to_markdown(briefing, notes)),
+        "html": lambda: to_html(briefing, made.get("md") or made.setdefault("md", to_markdown(briefing, notes))),
+        "json": lambda: to_json(briefing, notes),
     }
     assert set(renderers) == set(FORMATS)
     return {fmt: renderers[fmt]() for fmt in formats}
 
 
-def index_markdown(entries: Sequence[tuple[str, dict]], ext: str = "md") -> str:
+FEED = "feed.xml"
+
+
+def index_markdown(entries: Sequence[tuple[str, dict]], ext: str = "md", feed: bool = False) -> str:
     """The list of briefings, newest first: entries are (date, front matter with "formats": the files that
-    exist for that day). Each links to the day in `ext` when it exists, else in a format it has."""
-    lines = ["# Briefings", ""]
+    exist for that day). Each links to the day in `ext` when it exists, else in a format it has; `feed`: the
+    folder has the briefs' Atom feed, linked above the list."""
+    lines = ["# Briefings", ""] + ([f"Follow the briefs in a feed reader: [{FEED}]({FEED}) (Atom).", ""] if feed else [])
     for day, meta in entries:
         n = meta.get("stories")
         count = f" · {_plural(n, 'story')}" if isinstance(n, int) else ""
@@ -275,10 +319,11 @@ def index_markdown(entries: Sequence[tuple[str, dict]], ext: str = "md") -> str:
     return "\n".join(lines) + "\n"
 
 
-def index_html(entries: Sequence[tuple[str, dict]]) -> str:
+def index_html(entries: Sequence[tuple[str, dict]], feed: bool = False) -> str:
     import markdown
 
-    return _page("Briefings", markdown.markdown(index_markdown(entries, "html"), output_format="html"))
+    head = f'<link rel="alternate" type="application/atom+xml" title="Briefings" href="{FEED}">\n' if feed else ""
+    return _page("Briefings", markdown.markdown(index_markdown(entries, "html", feed), output_format="html"), head)
 
 
 def summaries_text(pairs: Sequence[tuple[Article, Summary]], fmt: str) -> str:
