@@ -221,6 +221,18 @@ def test_a_continuing_story_is_developing_and_links_its_earlier_brief(built):
     assert f'<li><a id="{first["kim-1"]["anchor"]}"></a>' in (out / "2020-04-25.html").read_text()  # the link's target
 
 
+def test_a_developing_story_under_more_stories_names_its_earlier_brief():
+    from conftest import make_article
+    from test_render import story
+
+    from briefing.publish.render import more_line
+    from briefing.stories.history import Note
+
+    note = Note("s-1", "developing", date(2020, 4, 25), 3, date(2020, 4, 26), "s-0123456789", "2020-04-26.html#s-0123456789")
+    line = more_line(story(make_article("Kim Jong Un reappears. He opened a plant.", url="https://x.example/k")), note)
+    assert line.endswith("· test · developing, day 3 · earlier: [Sun 26 April](2020-04-26.html#s-0123456789)")
+
+
 def test_developing_runs_within_the_window_of_days(echo, utc, tmp_path):
     out = tmp_path / "briefs"
     config = tmp_path / "c.toml"

@@ -114,8 +114,9 @@ def more_line(story: Story, note: Note | None = None) -> str:
     url = next((u for u in (_safe_url(a.url) for a in story.sources()) if u), None)
     head = md_escape(story.summary.headline)
     names = " · ".join(md_escape(n) for n in dict.fromkeys(a.source for a in story.sources()))  # each outlet once
-    if note is not None and note.status == "developing":
-        names += f" · developing, day {note.days}"
+    developing = developing_line(note).removesuffix(" · ")
+    if developing:  # "· developing, day 2 · earlier: [Mon 27 April](2020-04-27.html#s-…)"
+        names += " · " + developing[0].lower() + developing[1:]
     return f"- [{head}]({url}) · {names}" if url else f"- {head} · {names}"
 
 
