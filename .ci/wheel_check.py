@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from pathlib import Path
 
@@ -24,7 +25,8 @@ def main() -> int:
     from briefing.stories.sections import load_section_models
 
     installed = Path(briefing.__file__).resolve()
-    if ROOT in installed.parents:
+    site = Path(sysconfig.get_paths()["purelib"]).resolve()
+    if (ROOT / "briefing") in installed.parents or site not in installed.parents:
         print(f"wheel check: briefing is imported from the checkout ({installed}), not the wheel", file=sys.stderr)
         return 1
     models = load_section_models()

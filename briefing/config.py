@@ -86,7 +86,7 @@ class Settings:
         for name in ("section_descriptions", "origins"):
             object.__setattr__(self, name, types.MappingProxyType(dict(getattr(self, name))))
         if not 1 <= self.sentences <= 10:
-            raise ConfigError(f"sentences = {self.sentences} is out of range; use 1 to 10.")
+            raise ConfigError(f"sentences = {self.sentences} is out of range; use 1 to 10.", "sentences")
         for name, most in _LIMITS.items():
             value = getattr(self, name)
             if value is None:
@@ -94,21 +94,22 @@ class Settings:
             least = 0 if name in _ZERO_OK else 1
             if not least <= value <= most:
                 raise ConfigError(f"{name} = {value} is out of range; use {least} to {most:,}"
-                                  + (" (or unset for every core)." if name == "threads" else "."))
+                                  + (" (or unset for every core)." if name == "threads" else "."), name)
         if not self.sections:
-            raise ConfigError("sections is empty; list at least one section name, e.g. [\"World\"].")
+            raise ConfigError("sections is empty; list at least one section name, e.g. [\"World\"].", "sections")
         for name, phrases in self.section_descriptions.items():
             if not isinstance(phrases, (str, list, tuple)) or not all(isinstance(p, str) for p in
                                                                      ([phrases] if isinstance(phrases, str) else phrases)):
-                raise ConfigError(f"section_descriptions.{name} must be a phrase or a list of phrases.")
+                raise ConfigError(f"section_descriptions.{name} must be a phrase or a list of phrases.",
+                                  "section_descriptions")
         if self.precision not in PRECISIONS:
-            raise ConfigError(f"precision = {self.precision!r} is not known; use auto, fp32 or bf16.")
+            raise ConfigError(f"precision = {self.precision!r} is not known; use {', '.join(PRECISIONS)}.", "precision")
         if self.context_tokens < 64:
-            raise ConfigError(f"context_tokens = {self.context_tokens} is too small; use 64 or more.")
+            raise ConfigError(f"context_tokens = {self.context_tokens} is too small; use 64 or more.", "context_tokens")
         self._check_mail()
         bad = [f for f in self.formats if f not in FORMATS]
         if bad or not self.formats:
-            raise ConfigError(f"formats {bad or '(none)'} is not known; choose from {', '.join(FORMATS)}.")
+            raise ConfigError(f"formats {bad or '(none)'} is not known; choose from {', '.join(FORMATS)}.", "formats")
 
     def _check_mail(self) -> None:
         for address in (*self.mail_to, self.mail_from):
@@ -268,8 +269,7 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
     try:
         return Settings(**values, origins=origins)
     except ConfigError as e:  # name where the bad value came from
-        key = str(e).split(" ", 1)[0].split(".")[0]
-        raise ConfigError(f"{e} (set by {origins.get(key, 'default')})") from None
+        raise ConfigError(f"{e} (set by {origins.get(e.key or '', 'default')})", e.key) from None
 
 
 def cache_dir(settings: Settings) -> Path:

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 import types
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -266,7 +266,7 @@ def test_rerun_hits_the_cache_and_does_no_model_work(seeds, echo, tmp_path, monk
 
 @pytest.mark.e2e
 def test_since_selects_by_published_time(echo, tmp_path):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = [f'{{"id": "old", "title": "Old", "text": "An old story about rain. It rained.", "published": '
             f'"{(now - timedelta(days=3)).isoformat()}"}}',
             f'{{"id": "new", "title": "New", "text": "A new story about snow. It snowed.", "published": '
@@ -303,7 +303,7 @@ def test_since_out_of_range_is_one_line(value, tmp_path, echo):
 
 
 def test_parse_since():
-    now = datetime(2026, 2, 5, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 2, 5, 12, 0, tzinfo=UTC)
     assert parse_since("24h", now) == now - timedelta(hours=24)
     assert parse_since("2d", now) == now - timedelta(days=2)
     assert parse_since("2026-02-04T06:00+01:00").utcoffset() == timedelta(hours=1)

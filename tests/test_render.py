@@ -1,6 +1,6 @@
 import json
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from conftest import EchoSummarizer, make_article
@@ -19,7 +19,7 @@ def story(*articles, section="World"):
 
 
 def sample_briefing():
-    t = datetime(2026, 2, 5, 7, 30, tzinfo=timezone.utc)
+    t = datetime(2026, 2, 5, 7, 30, tzinfo=UTC)
     budget = [make_article("Council approves budget. Taxes rise 3 percent. Vote was 7-2.", id=f"b{i}", source=src,
                            url=f"https://{src.lower().replace(' ', '')}.example/budget", dateline="BOSTON", published=t)
               for i, src in enumerate(["Example Wire", "City Paper", "Radio Ten"])]
@@ -115,7 +115,7 @@ def test_index_lists_briefings_newest_first(tmp_path):
     write_together({tmp_path / "2026-02-06.html": "<html></html>"})
     (tmp_path / "notes.md").write_text("not a briefing")
     md, page = write_index(tmp_path)
-    lines = [l for l in md.read_text().splitlines() if l.startswith("- ")]
+    lines = [line for line in md.read_text().splitlines() if line.startswith("- ")]
     assert lines == ["- [2026-02-06](2026-02-06.md) · 5 stories ([html](2026-02-06.html))",
                      "- [2026-02-05](2026-02-05.md) · 5 stories", "- [2026-02-04](2026-02-04.md) · 5 stories"]
     assert 'href="2026-02-06.html"' in page.read_text()

@@ -108,7 +108,8 @@ def test_the_echo_fixture_reaches_the_server_through_the_settings(echo):
 
 def test_request_over_the_limit_is_413_declared_or_streamed():
     settings = Settings(out=Path("out"))
-    with TestClient(create_app(settings, Models(settings, summarizer=EchoSummarizer()), limits=ServeLimits(max_request_bytes=4096),
+    with TestClient(create_app(settings, Models(settings, summarizer=EchoSummarizer()),
+                               limits=ServeLimits(max_request_bytes=4096),
                                warm=False)) as c:
         big = json.dumps({"text": "word " * 2000})
         r = c.post("/summarize", content=big, headers={"content-type": "application/json"})
@@ -155,7 +156,9 @@ def test_url_is_fetched_when_private_addresses_are_allowed():
 
 def test_concurrent_requests_share_one_model_call():
     fake = EchoSummarizer()
-    with TestClient(create_app(_s := Settings(out=Path("out")), Models(_s, summarizer=fake), limits=ServeLimits(max_wait=0.5), warm=False)) as c:
+    settings = Settings(out=Path("out"))
+    with TestClient(create_app(settings, Models(settings, summarizer=fake), limits=ServeLimits(max_wait=0.5),
+                               warm=False)) as c:
         answers: list = [None] * 8
 
         def post(i):
