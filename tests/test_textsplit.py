@@ -56,3 +56,8 @@ def test_truncation():
     assert is_truncated("It stopped mid")
     assert not is_truncated('He said "yes."')
     assert not is_truncated("Done!")
+
+
+def test_the_spanish_wire_dash_goes_with_the_agency():
+    assert split_dateline("MANAGUA (EFE).- Nicaragua cerró el año con pérdidas.") == \
+        ("MANAGUA (EFE)", "Nicaragua cerró el año con pérdidas.")

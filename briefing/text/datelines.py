@@ -14,6 +14,7 @@ _DATELINE = re.compile(
 # Agency tags that stand before the first word with no dash: "(CNN)President ...", "(CNN Business)A ..."
 _AGENCIES = re.compile(r"^(?:CNN|Reuters|AP|AFP|BBC|Bloomberg|UPI|PTI|IANS|ANI|dpa|EFE|Xinhua|CNN Business|CNN Sport|"
                        r"CNN Money|Associated Press|AP Photo)$")
+_AGENCY_DASH = re.compile(r"^[.,]\s*[-–—]+\s*")
 _NOT_PLACES = frozenset({"UPDATE", "UPDATED", "BREAKING", "BREAKING NEWS", "EXCLUSIVE", "WATCH", "LIVE", "VIDEO",
                          "ANALYSIS", "OPINION", "COMMENT", "EDITOR'S NOTE", "NOTE", "CORRECTION", "REVIEW", "PHOTOS"})
 
@@ -40,4 +41,6 @@ def split_dateline(text: str) -> tuple[str | None, str]:
     if place and not agency and place.upper() in _NOT_PLACES:
         return None, rest  # "BREAKING: ...", "UPDATE – ...": a label, dropped, not a dateline
     label = " ".join(p for p in (place, f"({agency})" if agency else None) if p)
+    if agency:
+        rest = _AGENCY_DASH.sub("", rest)  # the Spanish wire dash: "(EFE).- Nicaragua cerró ..."
     return label, rest

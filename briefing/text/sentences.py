@@ -1,4 +1,5 @@
-"""Article -> sentences (pysbd) and token-budgeted segments that keep sentence boundaries."""
+"""Article -> sentences (pysbd by the article's language, then repairs) and token-budgeted segments that keep
+sentence boundaries."""
 
 from __future__ import annotations
 
@@ -18,11 +19,6 @@ TokenCounter = Callable[[str], int]
 _WORD = re.compile(r"\S+")
 
 
-@functools.lru_cache(maxsize=1)
-def _segmenter():
-    import pysbd
-
-    return pysbd.Segmenter(language=SPLITTING.language, clean=False)
 
 
 def approx_tokens(text: str) -> int:
@@ -39,8 +35,11 @@ class SplitParams:
     # pysbd's time grows with the square of what it is given: long paragraphs go in pieces of about this many
     # characters, cut where a sentence likely ends (tests/test_hardening.py: a 1 MB paragraph in bounded time)
     max_piece: int = 2_000
-    # pysbd's rules: English (the language the summarizer and encoder read)
+    # pysbd's rules where the article's language has none (Article.language picks them where pysbd has them)
     language: str = "en"
+    # the repairs after pysbd (_joins: honorifics, continuations, ordinal days, closing punctuation); raise it
+    # when they change, so cached splits are made again
+    repairs: int = 1
 
 
 SPLITTING = SplitParams()
@@ -58,6 +57,100 @@ def split_identity() -> str:
     from .. import __version__
 
     return json.dumps([__version__, dataclasses.asdict(SPLITTING), importlib.metadata.version("pysbd")])
+
+
+def pysbd_language(language: str | None) -> str:
+    """pysbd's rules for a language code; SPLITTING.language where pysbd has none (its English rules suit
+    Latin-script text)."""
+    from pysbd.languages import LANGUAGE_CODES
+
+    return language if language is not None and language in LANGUAGE_CODES else SPLITTING.language
+
+
+@functools.lru_cache(maxsize=32)
+def segmenter(language: str | None = None):
+    """pysbd's segmenter for a language (one per language, kept: building one compiles its rules)."""
+    import pysbd
+
+    return pysbd.Segmenter(language=pysbd_language(language), clean=False)
+
+
+def _segmenter():
+    """The segmenter for SPLITTING.language (the default)."""
+    return segmenter(SPLITTING.language)
+
+
+# Honorifics and titles that stand before a name, per language (lower case, without the period): a closed class
+# of words, and the rule is "an honorific does not end a sentence" ("Dr the Rt." + "Keith Mitchell").
+HONORIFICS = {
+    "en": "mr mrs ms mx dr prof rev revd fr rt hon gov sen rep pres supt insp det sgt cpl pvt lt col gen maj capt "
+          "cmdr adm brig cllr msgr",
+    "es": "sr sra srta dr dra lic ing arq d dña dª don sto sta mons gral cnel",
+    "pt": "sr sra srta dr dra prof eng arq exmo exma d",
+    "fr": "m mm mme mlle mgr dr pr st ste",
+    "de": "dr prof hr fr frl st dipl ing",
+    "it": "sig sigg dott dr prof avv ing on arch mons gen",
+    "nl": "dhr mevr mr dr prof ir ing drs",
+    "cs": "mgr ing dr doc prof phdr judr mudr rndr",
+    "pl": "dr prof inż mgr ks św",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def honorifics(language: str | None) -> frozenset[str]:
+    """The honorifics of a language, and English ones (quoted in any language's news)."""
+    return frozenset(HONORIFICS["en"].split() + HONORIFICS.get(language or "en", "").split())
+
+
+# Month names (their forms after a day number) for ordinal dates: "am 31. Oktober", "1. máje", "le 1. mai".
+_MONTHS = ("januar jänner februar feber märz april mai juni juli august september oktober november dezember "
+           "january february march may june july october december "
+           "januari februari maart mei augustus "
+           "leden ledna únor února březen března duben dubna květen května červen června červenec července srpen "
+           "srpna září říjen října listopad listopadu prosinec prosince "
+           "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia "
+           "janvier février mars avril juin juillet août septembre octobre novembre décembre "
+           "janvāris janvārī februāris februārī martā aprīlī maijā jūnijā jūlijā augustā septembrī oktobrī "
+           "novembrī decembrī tammikuuta helmikuuta maaliskuuta huhtikuuta toukokuuta kesäkuuta heinäkuuta "
+           "elokuuta syyskuuta lokakuuta marraskuuta joulukuuta").split()
+_MONTH = re.compile(r"^[\"'“„(]?(?:" + "|".join(sorted(map(re.escape, set(_MONTHS)), key=len, reverse=True))
+                    + r")\b", re.I)
+_ENDS_HONORIFIC = re.compile(r"(?:^|[\s(])([A-Za-zÀ-ÿªº]+)\.\s*$")
+_ENDS_DAY = re.compile(r"(?:^|\s)\d{1,2}\.\s*$")
+_STARTS_LOWER = re.compile(r"^[\"'“„(]?[a-zà-ÿ]")
+# Words that go on a phrase, never start a sentence, after an abbreviation's period ("bbl. of oil", "est. at").
+CONTINUATIONS = frozenset("of in on at for to from per with by into than and or as de del di du des der von".split())
+_ENDS_SHORT = re.compile(r"(?:^|\s)[A-Za-z]{1,5}\.\s*$")  # an abbreviation-sized word ends the piece
+_STARTS_CAP_NAME = re.compile(r"^[A-ZÀ-Þ][\w'’-]*")
+
+
+def _joins(prev: str, nxt: str, language: str | None = None) -> bool:
+    """Do two pieces pysbd split belong to one sentence? Rules about what cannot end or start a sentence."""
+    p, n = prev.rstrip(), nxt.lstrip()
+    if n[:1] in ",;:)]}%" and p:
+        return True  # ", visited the border ..." after "Rep. David McKinley, R-W.Va.": no sentence starts so
+    if not p.endswith(".") or not n:
+        return False
+    m = _ENDS_HONORIFIC.search(p)
+    if m and m.group(1).lower() in honorifics(language) and _STARTS_CAP_NAME.match(n):
+        return True  # "Dr the Rt." + "Keith Mitchell has ..."
+    first = n.split(maxsplit=1)[0].strip("\"'“„(")
+    if _STARTS_LOWER.match(n) and first.lower() in CONTINUATIONS and _ENDS_SHORT.search(p):
+        return True  # "4.9 million bbl." + "of oil that ..."
+    return bool(_ENDS_DAY.search(p) and _MONTH.match(n))  # "am 31." + "Oktober aus der EU ..."
+
+
+def repair(pieces: list[str], language: str | None = None) -> list[str]:
+    """pysbd's pieces with the wrong splits joined again (the text between them kept as it was)."""
+    out: list[str] = []
+    for piece in pieces:
+        if out and _joins(out[-1], piece, language):
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return out
+
+
 _ROUGH_END = re.compile(r"[.!?][\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])")
 
 
@@ -89,11 +182,17 @@ def one_sentence(piece: str) -> bool:
     return not _CANNOT_SPLIT.search(body)
 
 
-def split_sentences(text: str) -> tuple[Sentence, ...]:
-    """Sentences of a text, paragraph by paragraph, with char offsets into it.
+def split_sentences(text: str, language: str | None = None) -> tuple[Sentence, ...]:
+    """Sentences of a text, paragraph by paragraph, with char offsets into it, by the rules of its language
+    (detected when not given; pysbd's, then repair()).
 
     Work is bounded: only the first MAX_SPLIT_CHARS characters are split, and a long paragraph is
     split piece by piece (pysbd is quadratic in its input's length)."""
+    if language is None:
+        from .language import language as detect
+
+        language = detect(text)
+    seg = _segmenter() if pysbd_language(language) == SPLITTING.language else segmenter(language)
     out: list[Sentence] = []
     pos = 0
     text_cut = text[:MAX_SPLIT_CHARS]
@@ -107,7 +206,7 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
             continue
         cursor = para_start
         for piece in (p for chunk in _pieces(para)
-                      for p in ([chunk] if one_sentence(chunk) else _segmenter().segment(chunk))):
+                      for p in ([chunk] if one_sentence(chunk) else repair(seg.segment(chunk), language))):
             piece = piece.strip()
             if not piece:
                 continue
@@ -121,16 +220,17 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _split_memo(text: str) -> tuple[Sentence, ...]:
-    return split_sentences(text)
+def _split_memo(text: str, language: str | None = None) -> tuple[Sentence, ...]:
+    return split_sentences(text, language)
 
 
 def sentences(article: Article) -> tuple[Sentence, ...]:
-    """An article's sentences: those the plan stage attached, else split now (a pure function of the
-    text; the last 1,024 texts are remembered, since several stages ask and pysbd takes ~10 ms an article)."""
+    """An article's sentences: those the plan stage attached, else split now in its language (a pure function
+    of the text and language; the last 1,024 are remembered, since several stages ask and pysbd takes ~10 ms an
+    article)."""
     if article.sentences is not None:
         return article.sentences
-    return _split_memo(article.text)
+    return _split_memo(article.text, article.language)
 
 
 POOL_FROM = 200  # articles to split before a process pool pays for its start (~0.3 s a worker)
@@ -144,7 +244,10 @@ def with_sentences(articles: Sequence[Article], known: Mapping[str, tuple[Senten
     would hold one core for ~10 ms an article). `meanwhile` runs in this process while the pool splits
     (the pipeline loads the encoder there, which the new texts will need)."""
     known = known or {}
-    todo = list(dict.fromkeys(a.text for a in articles if a.sentences is None and a.text not in known))
+    # text -> the language it is split in (the article's; the split cache keys on the text, whose language
+    # Article.language is read from)
+    langs = {a.text: a.language for a in articles if a.sentences is None and a.text not in known}
+    todo = list(langs)
     workers = workers or len(os.sched_getaffinity(0))
     made: dict[str, tuple[Sentence, ...]] = {}
     if advance is not None and len(articles) > len(todo):
@@ -159,7 +262,8 @@ def with_sentences(articles: Sequence[Article], known: Mapping[str, tuple[Senten
             # and so the resource tracker, waiting on a pipe for good (issue 32).
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                      initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-                results = pool.map(split_sentences, todo, chunksize=max(1, len(todo) // (workers * 8)))
+                results = pool.map(split_sentences, todo, [langs[t] for t in todo],
+                                   chunksize=max(1, len(todo) // (workers * 8)))
                 if meanwhile is not None:
                     meanwhile()
                 for text, split in zip(todo, results, strict=True):
@@ -170,7 +274,7 @@ def with_sentences(articles: Sequence[Article], known: Mapping[str, tuple[Senten
             logger.debug("no process pool for splitting (%s); splitting in this process", e)
     for text in todo:
         if text not in made:
-            made[text] = split_sentences(text)
+            made[text] = split_sentences(text, langs[text])
             if advance is not None:
                 advance(1)
     return [a if a.sentences is not None else replace(a, sentences=known[a.text] if a.text in known else made[a.text])
