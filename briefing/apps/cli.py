@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
 import signal
 import sys
@@ -27,19 +26,18 @@ from .. import __version__
 from ..config import load_settings
 from ..errors import BriefingError, BusyError, ConfigError, IngestError
 from ..publish.formats import FORMAT_ALIASES, FORMATS
-
-EXIT_CODES = """\b
-Exit codes:
-  0    done (also: skipped because another run holds the output folder)
-  1    an unexpected problem (a bug: run with -vv and report it)
-  2    bad usage, option value or config
-  3    no usable input (each bad input is named)
-  4    a model is missing or cannot be loaded (the message names the fix)
-  5    done, but some inputs, entries or stories were left out (each named)
-  6    the briefing could not be written (full disk, read-only folder); earlier files intact
-  7    another run has held the output folder's lock longer than stale_lock (likely stuck)
-  8    the briefing was written, but mailing it (mail_to) failed; the files stay
-  143  stopped by SIGTERM, after cleaning up"""
+from .admin import SCHEDULE_EXAMPLES, config_app, models_app, schedule
+from .options import (
+    EXIT_CODES,
+    ConfigOpt,
+    LogFileOpt,
+    ModelOpt,
+    QuietOpt,
+    SentencesOpt,
+    VerboseOpt,
+    fail,
+    home_str,
+)
 
 BUILD_EXAMPLES = """\b
 Examples:
@@ -59,19 +57,8 @@ Examples:
 
 """ + EXIT_CODES
 
-CONFIG_INIT_EXAMPLES = """\b
-Examples:
-  briefing config init --source ~/news/ --source https://example.org/rss.xml --out ~/briefs
-  briefing config init --path ./briefing.toml"""
-
-SCHEDULE_EXAMPLES = """\b
-Examples:
-  briefing config init --source ~/news/ && briefing schedule --at 06:30"""
-
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, epilog=BUILD_EXAMPLES,
                   help="Offline news summaries and dated daily briefings.")
-models_app = typer.Typer(no_args_is_help=True, help="List, inspect and download models.")
-app.add_typer(models_app, name="models")
 logger = logging.getLogger("briefing")
 
 EXIT_PARTIAL = 5
@@ -88,11 +75,6 @@ class TextFormat(str, Enum):
     json = "json"
 
 
-ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model name from 'briefing models list', or a model folder. [default: minilm]")]
-SentencesOpt = Annotated[int | None, typer.Option("--sentences", "-n", min=1, max=10, help="Summary sentences per article. [default: 3]")]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML settings file (else $BRIEFING_CONFIG).")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors: no paths, progress or closing line (for cron).")]
-VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail on stderr (-vv for debug).")]
 class EngineChoice(str, Enum):
     local = "local"
     ray = "ray"
@@ -100,7 +82,6 @@ class EngineChoice(str, Enum):
 
 EngineOpt = Annotated[EngineChoice, typer.Option("--engine", help="Where the per-article work runs: this process, or a Ray cluster (pip install 'offline-briefing[ray]').")]
 RayAddressOpt = Annotated[str | None, typer.Option("--ray-address", help="With --engine ray: the cluster to join (ray start --head prints it). [default: $RAY_ADDRESS, else a local Ray]")]
-LogFileOpt = Annotated[Path | None, typer.Option("--log-file", help="Also append logs (with times) to this file.")]
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -144,16 +125,11 @@ def _setup_logging(verbose: int, quiet: bool, log_file: Path | None = None) -> N
             log_file.parent.mkdir(parents=True, exist_ok=True)
             to_file = _FileHandler(log_file, encoding="utf-8")
         except OSError as e:
-            raise _fail(ConfigError(f"--log-file {log_file} cannot be opened ({e.strerror}); fix the path.")) from None
+            raise fail(ConfigError(f"--log-file {log_file} cannot be opened ({e.strerror}); fix the path.")) from None
         to_file.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
         to_file.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
         root.addHandler(to_file)
         root.setLevel(min(level, to_file.level))
-
-
-def _fail(e: BriefingError) -> typer.Exit:
-    typer.echo(f"Error: {e}", err=True)
-    return typer.Exit(e.exit_code)
 
 
 class _Bars:
@@ -245,11 +221,6 @@ def _end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), datetime.min.time()).astimezone()
 
 
-def _home_str(given: str) -> str:
-    """An input as a shell would have read it: ~ and ~user expanded (typer passes a quoted "~/news" as given)."""
-    return given if "://" in given or given == "-" else os.path.expanduser(given)
-
-
 @app.command(epilog=BUILD_EXAMPLES)
 def build(
     inputs: Annotated[list[str] | None, typer.Argument(metavar="INPUT", help="Files, folders, feed URLs, .opml files or - for stdin. [default: sources from the config]", show_default=False)] = None,
@@ -278,7 +249,7 @@ def build(
     formats = None if fmt is None else ",".join(FORMAT_ALIASES.get(fmt.value, (fmt.value,)))
     try:
         settings = load_settings(config, model=model, sentences=sentences, out=out, formats=formats, mail_to=mail_to)
-        sources = [_home_str(i) for i in inputs] if inputs else list(settings.sources)
+        sources = [home_str(i) for i in inputs] if inputs else list(settings.sources)
         if not sources:
             raise ConfigError("No inputs: give files, folders or feed URLs, or set sources = [...] in the config "
                               "(see 'briefing config show').")
@@ -297,7 +268,7 @@ def build(
         logger.warning("%s", e)  # on stderr unless -q, and in --log-file, where a cron user looks
         raise typer.Exit(0) from None
     except BriefingError as e:
-        raise _fail(e) from None
+        raise fail(e) from None
     if dry_run:
         print(f"would read {result.briefing.articles} articles from {len(sources)} input(s); "
               f"{result.cached} stories cached, {result.summarized} to summarize")
@@ -348,12 +319,12 @@ def summarize(
 
     try:
         settings = load_settings(config, model=model, sentences=sentences)
-        inputs = [_home_str(i) for i in inputs]
+        inputs = [home_str(i) for i in inputs]
         stdin = read_stdin() if "-" in inputs else None
         with _engine(engine, ray_address, verbose) as the_engine, _progress(quiet) as bars:
             pairs, problems = summarize_articles_with(the_engine, settings, inputs, stdin, bars)
     except BriefingError as e:
-        raise _fail(e) from None
+        raise fail(e) from None
     from ..publish.render import summaries_text
 
     sys.stdout.write(summaries_text(pairs, fmt.value))
@@ -399,50 +370,7 @@ def serve(
         settings = load_settings(config, model=model, sentences=sentences, out=out)
         run_server(settings, host, port, max_bytes)
     except BriefingError as e:
-        raise _fail(e) from None
-
-
-@models_app.command("list")
-def models_list(models_dir: Annotated[Path | None, typer.Option(help="The model store.")] = None) -> None:
-    """Show every known model: name, kind, where it comes from, and whether it is here."""
-    from ..models.registry import registry, resolve, store_dir
-
-    try:
-        names = registry(models_dir)
-        print(f"{'name':<24} {'kind':<11} {'present':<8} where")
-        for name in names:
-            spec = resolve(name, models_dir)
-            print(f"{name:<24} {spec.kind:<11} {'yes' if spec.present else 'no':<8} {spec.where}")
-        typer.echo(f"store: {store_dir(models_dir)}", err=True)
-    except BriefingError as e:
-        raise _fail(e) from None
-
-
-@models_app.command("info")
-def models_info(name: str, models_dir: Annotated[Path | None, typer.Option(help="The model store.")] = None) -> None:
-    """Show one model's details."""
-    from ..models.registry import resolve
-
-    try:
-        spec = resolve(name, models_dir)
-    except BriefingError as e:
-        raise _fail(e) from None
-    for key in ("name", "kind", "where", "path", "hf_id", "prefix", "gguf_file", "description"):
-        value = getattr(spec, key)
-        if value:
-            print(f"{key}: {value}")
-    print(f"present: {'yes' if spec.present else 'no'}")
-
-
-@models_app.command("pull")
-def models_pull(name: str, models_dir: Annotated[Path | None, typer.Option(help="The model store.")] = None) -> None:
-    """Download a hub model into the store (needs network)."""
-    from ..models.registry import pull, resolve
-
-    try:
-        print(pull(resolve(name, models_dir)))
-    except BriefingError as e:
-        raise _fail(e) from None
+        raise fail(e) from None
 
 
 def _version(value: bool) -> None:
@@ -456,77 +384,13 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
     """Offline news summaries and dated daily briefings."""
 
 
-config_app = typer.Typer(no_args_is_help=True, help="Write a starting config, or show the effective settings.")
-app.add_typer(config_app, name="config")
-
-
-@config_app.command("init", epilog=CONFIG_INIT_EXAMPLES)
-def config_init(
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="A file, folder, feed URL or .opml file to read every morning (repeat it).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Where the briefings go. [default: ~/briefs]")] = None,
-    path: Annotated[Path | None, typer.Option("--path", help="Where to write the config. [default: the platform config path]")] = None,
-) -> None:
-    """Write a commented starting config (sources, out, formats, sections); never overwrites one."""
-    from ..config import default_config_path, starting_config
-
-    target = (path or default_config_path()).expanduser()
-    try:
-        text = starting_config([_home_str(s) for s in source or []], (out or Path("~/briefs")).expanduser())
-        if target.exists():
-            raise ConfigError(f"{target} already exists; edit it, or give another --path.")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("x", encoding="utf-8") as f:  # "x": never over a config that appeared meanwhile
-                f.write(text)
-        except FileExistsError:
-            raise ConfigError(f"{target} already exists; edit it, or give another --path.") from None
-        except OSError as e:
-            raise ConfigError(f"Cannot write {target} ({e.strerror}); give another --path.") from None
-        load_settings(target)  # what was written must load
-    except BriefingError as e:
-        raise _fail(e) from None
-    print(target)
-    if not source:
-        typer.echo("No sources yet: add them to the file (sources = [...]) before 'briefing schedule'.", err=True)
-
-
-@config_app.command("show")
-def config_show(config: ConfigOpt = None) -> None:
-    """Print the effective settings as TOML, each with where it came from."""
-    from ..config import config_path, default_config_path, show
-
-    try:
-        settings = load_settings(config)
-    except BriefingError as e:
-        raise _fail(e) from None
-    path = config_path(config)
-    typer.echo(f"config file: {path if path else f'none ({default_config_path()} does not exist)'}", err=True)
-    sys.stdout.write(show(settings))
-
-
-@app.command(epilog=SCHEDULE_EXAMPLES)
-def schedule(
-    at: Annotated[str, typer.Option("--at", help="Time of day, HH:MM (local time).")] = "06:30",
-    config: ConfigOpt = None,
-) -> None:
-    """Print a crontab line and a systemd service + timer that run the build every morning (after checking that
-    the job they run would work)."""
-    from ..config import config_path
-    from .schedule import check, units
-
-    m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", at)
-    if not m:
-        raise _fail(ConfigError(f"--at {at!r} is not a time of day; use HH:MM, e.g. 06:30."))
-    try:
-        settings = load_settings(config)
-        check(settings, config_path(config))
-    except BriefingError as e:
-        raise _fail(e) from None
-    sys.stdout.write(units(int(m.group(1)), int(m.group(2)), config_path(config), settings))
-
-
 def _terminate(signum, frame):  # SIGTERM (systemd stop, kill): unwind so temp files and the lock are cleaned up
     raise SystemExit(128 + signum)
+
+
+app.command(epilog=SCHEDULE_EXAMPLES)(schedule)
+app.add_typer(models_app, name="models")
+app.add_typer(config_app, name="config")
 
 
 def main() -> None:
