@@ -19,7 +19,8 @@ from .publish.formats import FORMATS
 FETCH_TIMEOUT = 20  # seconds for one HTTP request, body included (a total deadline, not per read)
 FETCH_BUDGET = 300  # seconds for all of a run's HTTP fetches together
 PRECISIONS = ("auto", "fp32", "bf16")
-DEFAULT_SECTIONS = ("World", "Politics", "Business", "Technology", "Science", "Health", "Sports", "Culture")
+DEFAULT_SECTIONS = ("World", "Politics", "Business", "Technology", "Science", "Health", "Sports", "Culture",
+                    "Crime & Justice", "Lifestyle", "Climate & Environment", "News")
 
 
 # The largest sensible value of each whole-number setting: beyond it a value is a typo, and some (threads,

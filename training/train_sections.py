@@ -1,171 +1,340 @@
-"""Train the section classifier: softmax regression on MiniLM story vectors, from labelled real news.
+"""Train the newsroom-taxonomy section models (issue 25): an embedding model and a lexical model, from real
+newsroom labels. scikit-learn is needed here only; briefing scores both with numpy (stories/sections.py), and
+this script checks the two agree.
 
-Data (../shared/eval): headlines-agnews-dev.jsonl (AG News: World, Sports, Business, Sci/Tech -> Technology)
-and bbc-dev.jsonl (business, entertainment -> Culture, sport -> Sports, tech -> Technology; not politics).
-A story vector is what the pipeline uses: the mean of the article's sentence and title vectors.
+Data (read-only, never shipped; ../shared/eval):
+  sections/{guardian_scraped, huffpost_fewshot_headlines, huffpost_news_category, mind_small,
+            nyt_articles_2017_2018}.jsonl   19,884 newsroom-labelled items. Dropped: 128 MIND placeholders
+            ("Abstract for article N..."), and the 1,515 National & Local items (a "no desk owns it" label that
+            overlaps Crime, Politics and Climate; such a story should reach "News" by low confidence, not be
+            learned as a topic) -> 18,113 items, 12 labels (the 11 sections and Opinion, a kind not a section)
+  headlines-agnews-dev.jsonl   3,800 AG News items (World, Sports, Business, Sci/Tech -> Technology)
+  bbc-dev.jsonl                600 BBC items (business, entertainment -> Culture, politics, sport, tech)
 
-Beside it, a lexical model: TF-IDF of the title and text (words and word pairs, sublinear counts) with
-logistic regression, trained on the same articles; a story's section is the average of the two models'
-probabilities (equal weights, fixed before measuring). Words tell apart what the embedding blurs
-(earnings vs. products in Business/Technology), the embedding what a day's new words do not say.
+Split: stratified by (newsroom, label), 20 % test (seed 25); of the rest 15 % validation (seed 26). AG News is
+split by crc32 of the id (half 1 held out, as the earlier benchmark did).
 
-First it measures itself honestly: trained on BBC + one half of AG News (split by a hash of the id),
-scored on the other half, beside the zero-shot phrase prototypes. Then it trains on everything and
-writes briefing/models/weights/sections/sections.npz (labels, weights, bias; a few KB) and
-briefing/models/weights/sections/lexical.npz
-(vocabulary, idf, weights). Fixed seed; about 2 minutes on 2 cores, most of it encoding. Needs
-scikit-learn for the lexical model (pip install scikit-learn; briefing itself scores it with numpy).
+Models (C values chosen on validation):
+  embed.npz    softmax regression (C=1, balanced classes) on [story vector, title vector] (2 x 384 MiniLM): the
+               story vector is the pipeline's (mean of the sentence and title vectors), the title vector the
+               title's own (the story vector when there is no title)
+  lexical.npz  TF-IDF words + word pairs (sublinear, min_df 2, English stop words) and char_wb 3-5-grams
+               (min_df 3), logistic regression (C=10, balanced classes), float16 weights; it also stores
+               embed_weight (the embedding model's share of the average, chosen on validation) and
+               news_threshold (the lowest confidence at which, on validation, stories near it are filed right at
+               least half the time; below it a story goes to "News")
 
-    python training/train_sections.py
+Runs, fixed seeds, 2 CPU threads (about 15 minutes on 2 cores once the sentence vectors are cached; encoding
+the 22,600 items first takes longer, and is cached in --cache):
+  1. fit split -> validation: embed_weight and news_threshold
+  2. fit + validation + AG half 0 + BBC -> --heldout folder; scored by the package on the test split and AG half 1
+  3. everything -> briefing/models/weights/sections/ (what ships)
+
+    python training/train_sections.py [--cache DIR] [--heldout DIR] [--evaluate-only]
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
+import os
 import sys
+import time
 import zlib
 from pathlib import Path
 
-import numpy as np
-import torch
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 EVAL = ROOT.parent / "shared" / "eval"
-OUT = ROOT / "briefing" / "models" / "weights" / "sections" / "sections.npz"
-LEXICAL_OUT = ROOT / "briefing" / "models" / "weights" / "sections" / "lexical.npz"
-LEXICAL_C = 3.0  # inverse regularisation (sklearn C), chosen on the held-out half: 10: 0.884, 3: 0.887, 1: 0.883
-# Politics is left to the zero-shot phrases: AG News files national politics under World, BBC under
-# politics, so learning both would teach the classifier two answers for one kind of story.
-LABELS = ["World", "Business", "Technology", "Sports", "Culture"]
-AG = {"World": "World", "Sports": "Sports", "Business": "Business", "Sci/Tech": "Technology"}
-BBC = {"business": "Business", "entertainment": "Culture", "sport": "Sports", "tech": "Technology"}
-WEIGHT_DECAY = 0.1  # chosen on the held-out half (0.01: 0.864, 0.1: 0.866, 0.3: 0.856)
-SCALE = 10.0  # unit vectors scaled before the linear layer
+SECTION_FILES = ["guardian_scraped.jsonl", "huffpost_fewshot_headlines.jsonl", "huffpost_news_category.jsonl",
+                 "mind_small.jsonl", "nyt_articles_2017_2018.jsonl"]
+OUT = ROOT / "briefing" / "models" / "weights" / "sections"
+SEED = 25
+LABELS = ["World", "Politics", "Business", "Technology", "Science", "Health", "Sports", "Culture",
+          "Crime & Justice", "Lifestyle", "Climate & Environment", "Opinion"]
+AG_MAP = {"World": "World", "Sports": "Sports", "Business": "Business", "Sci/Tech": "Technology"}
+BBC_MAP = {"business": "Business", "entertainment": "Culture", "politics": "Politics", "sport": "Sports",
+           "tech": "Technology"}
+EMBED_C, LEXICAL_C = 1.0, 10.0
+WEIGHTS_TRIED = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 
-def story_vectors(rows: list[dict]) -> np.ndarray:
+# ------------------------------------------------------------------------------------------------ data
+
+def load_sections(keep_national: bool = False) -> list[dict]:
+    """The labelled items, placeholders dropped, and National & Local unless asked for."""
+    rows = []
+    for name in SECTION_FILES:
+        for line in (EVAL / "sections" / name).open(encoding="utf-8"):
+            r = json.loads(line)
+            placeholder = r["source_dataset"] == "mind_small" and r["text"].startswith("Abstract for article ")
+            if not placeholder and (keep_national or r["label"] != "National & Local"):
+                rows.append(r)
+    return rows
+
+
+def load_agnews() -> list[dict]:
+    rows = (json.loads(line) for line in (EVAL / "headlines-agnews-dev.jsonl").open(encoding="utf-8"))
+    return [{"id": "ag:" + r["id"], "raw_id": r["id"], "title": r.get("title") or "", "text": r["text"],
+             "label": AG_MAP[r["category"]], "source_dataset": "agnews"} for r in rows if r["text"].strip()]
+
+
+def load_bbc() -> list[dict]:
+    rows = (json.loads(line) for line in (EVAL / "bbc-dev.jsonl").open(encoding="utf-8"))
+    return [{"id": "bbc:" + r["id"], "title": r.get("title") or "", "text": r["text"],
+             "label": BBC_MAP[r["category"]], "source_dataset": "bbc"} for r in rows]
+
+
+def stratified(rows: list[dict], frac: float, seed: int) -> np.ndarray:
+    """A mask of about `frac` of the rows, stratified by (source_dataset, label), seeded."""
+    rng = np.random.RandomState(seed)
+    mask = np.zeros(len(rows), bool)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, r in enumerate(rows):
+        groups.setdefault((r["source_dataset"], r["label"]), []).append(i)
+    for key in sorted(groups):
+        idx = np.array(groups[key])
+        rng.shuffle(idx)
+        mask[idx[: int(round(frac * len(idx)))]] = True
+    return mask
+
+
+def splits(rows: list[dict]) -> dict[str, np.ndarray]:
+    test = stratified(rows, 0.20, SEED)
+    rest = np.flatnonzero(~test)
+    val = np.zeros(len(rows), bool)
+    val[rest[stratified([rows[i] for i in rest], 0.15, SEED + 1)]] = True
+    return {"test": test, "val": val, "fit": ~test & ~val}
+
+
+def item_text(r: dict) -> str:
+    from briefing.stories.sections import story_text
+
+    return story_text([(r.get("title") or "", r.get("text") or "")])
+
+
+def vectors(rows: list[dict], name: str, cache: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(story vectors, title vectors), unit length, as the pipeline makes them; cached by the rows' ids."""
+    key = hashlib.sha1("\n".join(r["id"] for r in rows).encode()).hexdigest()[:12]
+    path = cache / f"{name}-{key}.npz"
+    if path.exists():
+        with np.load(path) as d:
+            return d["story"], d["title"]
     from briefing.config import Settings
     from briefing.models.bundle import default_encoder
     from briefing.models.encoder import SENTENCE_TOKENS
     from briefing.read.parse import parse_bytes
     from briefing.text.sentences import encoder_texts
 
-    data = "\n".join(json.dumps({"id": r["id"], "title": r.get("title"), "text": r["text"]}) for r in rows).encode()
+    limit = Settings().max_sentences
+    data = "\n".join(json.dumps({"id": f"r{i}", "title": r.get("title") or None, "text": r.get("text") or ""})
+                     for i, r in enumerate(rows)).encode()
     arts = {a.id: a for a in parse_bytes(data, "labelled.jsonl", ".jsonl")}
-    encoder = default_encoder(Settings())
-    out = []
-    for r in rows:
-        texts = encoder_texts(arts[r["id"]], Settings().max_sentences)
-        v = encoder.encode(texts, max_length=SENTENCE_TOKENS).mean(0)
-        out.append(v / np.linalg.norm(v))
-    return np.stack(out)
+    inputs = [encoder_texts(arts[f"r{i}"], limit) for i in range(len(rows))]
+    titles = [r.get("title") or "" for r in rows]
+    uniq = sorted({t for ts in inputs for t in ts} | {t for t in titles if t})
+    encoder = default_encoder(Settings(threads=2))
+    vecs = np.zeros((len(uniq), 384), np.float32)
+    for a in range(0, len(uniq), 2048):
+        vecs[a : a + 2048] = encoder.encode(uniq[a : a + 2048], max_length=SENTENCE_TOKENS)
+        print(f"  encoded {min(a + 2048, len(uniq))}/{len(uniq)} texts for {name}", flush=True)
+    at = {t: i for i, t in enumerate(uniq)}
+    story = np.stack([vecs[[at[t] for t in ts]].mean(0) for ts in inputs])
+    story /= np.linalg.norm(story, axis=1, keepdims=True)
+    title = np.stack([vecs[at[t]] if t else story[i] for i, t in enumerate(titles)])
+    title /= np.linalg.norm(title, axis=1, keepdims=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.savez(path, story=story.astype(np.float32), title=title.astype(np.float32))
+    return story, title
 
 
-def train(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    torch.manual_seed(0)
-    xt, yt = torch.tensor(x * SCALE, dtype=torch.float32), torch.tensor(y)
-    counts = np.bincount(y, minlength=len(LABELS)).astype(np.float64)
-    # classes weighted by inverse frequency: AG News has no Culture, so unweighted it would learn to avoid it
-    balance = torch.tensor(len(y) / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float32)
-    layer = torch.nn.Linear(x.shape[1], len(LABELS))
-    opt = torch.optim.LBFGS(layer.parameters(), max_iter=300)
+class Data:
+    def __init__(self, cache: Path) -> None:
+        from briefing.stories.sections import embed_features
 
-    def closure():
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(layer(xt), yt, weight=balance) + WEIGHT_DECAY * (layer.weight ** 2).sum()
-        loss.backward()
-        return loss
+        every = load_sections(keep_national=True)  # the vector cache is keyed on every item's id
+        keep = np.array([r["label"] != "National & Local" for r in every])
+        self.rows = [r for r, k in zip(every, keep, strict=True) if k]
+        self.ag, self.bbc = load_agnews(), load_bbc()
+        self.split = splits(self.rows)
+        self.ag_half = np.array([zlib.crc32(r["raw_id"].encode()) % 2 for r in self.ag])
+        self.x, self.text, self.y = {}, {}, {}
+        for name, rows in (("sections", self.rows), ("agnews", self.ag), ("bbc", self.bbc)):
+            story, title = vectors(every, name, cache) if name == "sections" else vectors(rows, name, cache)
+            if name == "sections":
+                story, title = story[keep], title[keep]
+            self.x[name] = embed_features(story, title)
+            self.text[name] = [item_text(r) for r in rows]
+            self.y[name] = np.array([LABELS.index(r["label"]) for r in rows])
 
-    opt.step(closure)
-    return layer.weight.detach().numpy(), layer.bias.detach().numpy()
+    def training_set(self, mask: np.ndarray, ag_mask: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray]:
+        idx, a = np.flatnonzero(mask), np.flatnonzero(ag_mask)
+        x = np.concatenate([self.x["sections"][idx], self.x["agnews"][a], self.x["bbc"]])
+        texts = [self.text["sections"][i] for i in idx] + [self.text["agnews"][i] for i in a] + self.text["bbc"]
+        return x, texts, np.concatenate([self.y["sections"][idx], self.y["agnews"][a], self.y["bbc"]])
 
 
-def article_texts(rows: list[dict]) -> list[str]:
-    """What the lexical model reads of an article: its title, then its text (as briefing.stories.sections does)."""
-    from briefing.stories.sections import story_text
+# ------------------------------------------------------------------------------------------------ models
 
-    return [story_text([(r.get("title"), r["text"])]) for r in rows]
-
-
-def train_lexical(texts: list[str], y: np.ndarray):
-    """TF-IDF (sklearn's defaults for words, plus word pairs, sublinear counts) and logistic regression.
-
-    Without sklearn's English stop words: Culture is learned only from BBC articles (long, narrative) and
-    World only from AG News (short wire openings), so function words ("had", "was", "he") told the two
-    sources apart and sent any long political feature to Culture."""
+def fit(x: np.ndarray, texts: list[str], y: np.ndarray) -> dict:
+    from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vec = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2), stop_words="english", dtype=np.float64)
-    x = vec.fit_transform(texts)
-    lr = LogisticRegression(C=LEXICAL_C, max_iter=3000, class_weight="balanced", random_state=0).fit(x, y)
-    coef = np.zeros((len(LABELS), x.shape[1]))
-    bias = np.full(len(LABELS), -1e9)  # a label absent from training is never chosen
-    coef[lr.classes_] = lr.coef_
-    bias[lr.classes_] = lr.intercept_
-    return vec, lr, coef, bias
+    t = time.time()
+    emb = LogisticRegression(C=EMBED_C, max_iter=5000, class_weight="balanced", random_state=0).fit(x, y)
+    words = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2), stop_words="english", dtype=np.float64)
+    chars = TfidfVectorizer(sublinear_tf=True, min_df=3, analyzer="char_wb", ngram_range=(3, 5), dtype=np.float64)
+    xl = hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
+    lex = LogisticRegression(C=LEXICAL_C, max_iter=5000, class_weight="balanced", random_state=0).fit(xl, y)
+    assert list(emb.classes_) == list(range(len(LABELS))) == list(lex.classes_), "a label is missing from training"
+    print(f"  trained on {len(y)} items in {time.time() - t:.0f}s: {len(words.vocabulary_)} word terms, "
+          f"{len(chars.vocabulary_)} char terms", flush=True)
+    return {"emb": emb, "lex": lex, "words": words, "chars": chars}
 
 
-def lexical_model(vec, coef, bias):
-    terms = vec.get_feature_names_out()
-    return LABELS, {t: i for i, t in enumerate(terms)}, vec.idf_, coef, bias, frozenset(vec.get_stop_words())
+def sk_probabilities(m: dict, x: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    from scipy.sparse import hstack
+
+    xl = hstack([m["words"].transform(texts), m["chars"].transform(texts)]).tocsr()
+    return m["emb"].predict_proba(x), m["lex"].predict_proba(xl)
+
+
+def save(m: dict, folder: Path, embed_weight: float, news_threshold: float) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    emb, lex, words, chars = m["emb"], m["lex"], m["words"], m["chars"]
+    nw = len(words.vocabulary_)
+    np.savez(folder / "embed.npz", labels=np.array(LABELS), weight=emb.coef_.astype(np.float32),
+             bias=emb.intercept_.astype(np.float32), scale=np.float32(1.0))
+    cterms = chars.get_feature_names_out()
+    assert not any("\n" in t for t in cterms), "a char n-gram holds a newline: the terms list would split it"
+    np.savez_compressed(
+        folder / "lexical.npz", labels=np.array(LABELS), terms="\n".join(words.get_feature_names_out()).encode(),
+        idf=words.idf_.astype(np.float32), weight=lex.coef_[:, :nw].astype(np.float16),
+        bias=lex.intercept_.astype(np.float32), stop="\n".join(sorted(words.get_stop_words())).encode(),
+        char_terms="\n".join(cterms).encode(), char_idf=chars.idf_.astype(np.float32),
+        char_weight=lex.coef_[:, nw:].astype(np.float16), char_range=np.array(chars.ngram_range),
+        embed_weight=np.float32(embed_weight), news_threshold=np.float32(news_threshold))
+    size = sum((folder / f).stat().st_size for f in ("embed.npz", "lexical.npz"))
+    print(f"  wrote {folder}/embed.npz + lexical.npz ({size / 1e6:.2f} MB)", flush=True)
+    assert size < 5e6, f"the section weights are {size / 1e6:.1f} MB, over the 5 MB budget"
+
+
+def check_numpy(m: dict, folder: Path, x: np.ndarray, texts: list[str]) -> None:
+    """briefing's numpy scoring must give what scikit-learn gives, up to the float16 weights."""
+    from briefing.stories.sections import load_section_models, section_probabilities
+
+    models = load_section_models(folder)
+    mine = section_probabilities(models, x, texts)
+    pe, pl = sk_probabilities(m, x, texts)
+    theirs = models.embed_weight * pe + (1 - models.embed_weight) * pl
+    diff, same = np.abs(mine - theirs).max(), np.mean(mine.argmax(1) == theirs.argmax(1))
+    print(f"  briefing vs scikit-learn on {len(texts)} items: max |dp| {diff:.1e}, same label {same:.4f}", flush=True)
+    assert diff < 5e-3 and same > 0.998, "briefing's section scoring disagrees with scikit-learn's"
+
+
+def choose_threshold(top: np.ndarray, right: np.ndarray, width: float = 0.05) -> float:
+    """The lowest confidence t at which stories within +-width of t are right at least half the time, while every
+    higher t is too: below it a story is as likely misfiled as filed well."""
+    grid = np.round(np.arange(0.15, 0.96, 0.01), 2)
+    near = [np.abs(top - t) <= width for t in grid]
+    ok = np.array([right[n].mean() >= 0.5 if n.sum() >= 20 else True for n in near])
+    below = np.flatnonzero(~ok)
+    return float(grid[below[-1] + 1]) if len(below) else float(grid[0])
+
+
+def section_top(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Best section and its probability, Opinion set aside and the rest renormalised (as sections.decide does)."""
+    q = p[:, :-1] / p[:, :-1].sum(1, keepdims=True)
+    return q.argmax(1), q.max(1)
+
+
+# ------------------------------------------------------------------------------------------------ measuring
+
+def evaluate(d: Data, folder: Path) -> None:
+    """The package's section models in `folder` (trained without the test split) on the test split: 12-label
+    accuracy, macro-F1, per-label F1, the confusion pairs, the News rule; and AG News half 1, four sections."""
+    from briefing.stories.sections import NOT_SECTIONS, classify, decide, load_section_models, section_probabilities
+
+    models = load_section_models(folder)
+    test = np.flatnonzero(d.split["test"])
+    x, texts, y = d.x["sections"][test], [d.text["sections"][i] for i in test], d.y["sections"][test]
+    p = section_probabilities(models, x, texts)
+    got = p.argmax(1)
+    f1 = {}
+    for k, label in enumerate(LABELS):
+        tp, fp, fn = np.sum((got == k) & (y == k)), np.sum((got == k) & (y != k)), np.sum((got != k) & (y == k))
+        f1[label] = 2 * tp / max(2 * tp + fp + fn, 1)
+    print(f"sections test split ({len(test)} items, 12 labels): accuracy {np.mean(got == y):.3f}, "
+          f"macro-F1 {np.mean(list(f1.values())):.3f}")
+    print("  per-label F1: " + ", ".join(f"{k} {v:.2f}" for k, v in f1.items()))
+    pairs: dict[tuple[str, str], int] = {}
+    for g, t in zip(got, y, strict=True):
+        if g != t:
+            pairs[(LABELS[t], LABELS[g])] = pairs.get((LABELS[t], LABELS[g]), 0) + 1
+    print("  most confused (true -> chosen): " + ", ".join(
+        f"{a} -> {b} {n}" for (a, b), n in sorted(pairs.items(), key=lambda kv: -kv[1])[:8]))
+    names = [lab for lab in LABELS if lab not in NOT_SECTIONS] + ["News"]
+    topical = y != LABELS.index("Opinion")
+    chosen = [decide(row, LABELS, names, None, models.news_threshold) for row in p[topical]]
+    filed = np.array([c != "News" for c in chosen])
+    right = np.array([c == LABELS[t] for c, t in zip(chosen, y[topical], strict=True)])
+    print(f"  News rule (threshold {models.news_threshold:.2f}), {topical.sum()} topical items: {1 - filed.mean():.3f} "
+          f"to News; precision of the filed {right[filed].mean():.3f}")
+    half = np.flatnonzero(d.ag_half == 1)
+    four = ["World", "Sports", "Business", "Technology"]
+    picked = classify(d.x["agnews"][half][:, :384], four, models=models, texts=[d.text["agnews"][i] for i in half],
+                      title_vecs=d.x["agnews"][half][:, 384:])
+    want = [LABELS[d.y["agnews"][i]] for i in half]
+    print(f"AG News held-out half ({len(half)}), four sections: accuracy "
+          f"{np.mean([a == b for a, b in zip(picked, want, strict=True)]):.3f}")
 
 
 def main() -> None:
-    from briefing.stories.sections import classify
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "briefing-training" / "sections",
+                    help="where the sentence vectors are cached")
+    ap.add_argument("--heldout", type=Path, default=Path.home() / ".cache" / "briefing-training" / "sections-heldout",
+                    help="where the models trained without the test split go")
+    ap.add_argument("--evaluate-only", action="store_true", help="score the models in --heldout, train nothing")
+    args = ap.parse_args()
+    d = Data(args.cache)
+    sp = d.split
+    print(f"{len(d.rows)} labelled items: fit {sp['fit'].sum()}, validation {sp['val'].sum()}, test {sp['test'].sum()}; "
+          f"AG News {len(d.ag)} (half 1: {int(d.ag_half.sum())}), BBC {len(d.bbc)}", flush=True)
+    if args.evaluate_only:
+        evaluate(d, args.heldout)
+        return
 
-    torch.set_num_threads(2)
-    ag = [r for r in (json.loads(line) for line in (EVAL / "headlines-agnews-dev.jsonl").open()) if r["text"].strip()]
-    bbc = [r for r in (json.loads(line) for line in (EVAL / "bbc-dev.jsonl").open()) if r["id"].split("-")[1] in BBC]
-    va, vb = story_vectors(ag), story_vectors(bbc)
-    ya = np.array([LABELS.index(AG[r["category"]]) for r in ag])
-    yb = np.array([LABELS.index(BBC[r["id"].split("-")[1]]) for r in bbc])
-    half = np.array([zlib.crc32(r["id"].encode()) % 2 for r in ag])
-    four = ["World", "Sports", "Business", "Technology"]
-    w, b = train(np.concatenate([va[half == 0], vb]), np.concatenate([ya[half == 0], yb]))
-    test = np.flatnonzero(half == 1)
-    want = [LABELS[ya[i]] for i in test]
-    from briefing.config import Settings
-    from briefing.models.bundle import default_encoder
-    from briefing.stories.sections import descriptions
+    print("1. the average's weight and the News threshold, on the validation split", flush=True)
+    m = fit(*d.training_set(sp["fit"], d.ag_half == 0))
+    val = np.flatnonzero(sp["val"])
+    yv = d.y["sections"][val]
+    pe, pl = sk_probabilities(m, d.x["sections"][val], [d.text["sections"][i] for i in val])
+    scores = {w: np.mean((w * pe + (1 - w) * pl).argmax(1) == yv) for w in WEIGHTS_TRIED}
+    embed_weight = max(scores, key=lambda w: (round(scores[w], 3), -abs(w - 0.5)))
+    print("  validation accuracy by embed weight: " + ", ".join(f"{w}: {s:.3f}" for w, s in scores.items())
+          + f" -> {embed_weight}", flush=True)
+    topical = yv != LABELS.index("Opinion")
+    best, top = section_top((embed_weight * pe + (1 - embed_weight) * pl)[topical])
+    news_threshold = choose_threshold(top, best == yv[topical])
+    print(f"  News threshold {news_threshold:.2f}: validation coverage {(top >= news_threshold).mean():.3f}", flush=True)
 
-    flat = [(n, p) for n, ps in descriptions(four).items() for p in ps]
-    phrase_vecs = default_encoder(Settings()).encode([p for _, p in flat], max_length=128)
-    ta = article_texts(ag)
-    tb = article_texts(bbc)
-    vec, lr, coef, bias = train_lexical([ta[i] for i in np.flatnonzero(half == 0)] + tb,
-                                        np.concatenate([ya[half == 0], yb]))
-    held = [ta[i] for i in test]
-    from briefing.stories.sections import lexical_probabilities
+    print(f"2. held-out models (fit + validation + AG half 0 + BBC) -> {args.heldout}", flush=True)
+    m = fit(*d.training_set(sp["fit"] | sp["val"], d.ag_half == 0))
+    save(m, args.heldout, embed_weight, news_threshold)
+    check_numpy(m, args.heldout, d.x["sections"][val[:400]], [d.text["sections"][i] for i in val[:400]])
+    evaluate(d, args.heldout)
 
-    mine = lexical_probabilities(held, lexical_model(vec, coef, bias))
-    theirs = lr.predict_proba(vec.transform(held))
-    assert np.allclose(mine[:, lr.classes_], theirs, atol=1e-6), "briefing's lexical scoring differs from sklearn's"
-    lexical = lexical_model(vec, coef, bias)
-    runs = {
-        "zero-shot phrases": classify(va[test], four, phrase_vecs, [n for n, _ in flat], model=None),
-        "classifier": classify(va[test], four, phrase_vecs, [n for n, _ in flat], model=(LABELS, w * SCALE, b)),
-        "lexical alone": [four[int(i)] for i in mine[:, [LABELS.index(n) for n in four]].argmax(1)],
-        "classifier + lexical (default)": classify(va[test], four, phrase_vecs, [n for n, _ in flat],
-                                                   model=(LABELS, w * SCALE, b), texts=held, lexical=lexical),
-    }
-    for label, got in runs.items():
-        acc = np.mean([g == t for g, t in zip(got, want, strict=False)])
-        per = {n: np.mean([g == t for g, t in zip(got, want, strict=False) if t == n]) for n in four}
-        print(f"AG News held-out half ({len(test)}), four sections, {label}: accuracy {acc:.3f} ("
-              + ", ".join(f"{n} {v:.2f}" for n, v in per.items()) + ")")
-    w, b = train(np.concatenate([va, vb]), np.concatenate([ya, yb]))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(OUT, labels=np.array(LABELS), weight=w.astype(np.float32), bias=b.astype(np.float32),
-             scale=np.float32(SCALE))
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes), trained on {len(ag)} AG News + {len(bbc)} BBC articles")
-    vec, _, coef, bias = train_lexical(ta + tb, np.concatenate([ya, yb]))
-    terms = vec.get_feature_names_out()
-    np.savez_compressed(LEXICAL_OUT, labels=np.array(LABELS), terms="\n".join(terms).encode("utf-8"),
-                        idf=vec.idf_.astype(np.float32), weight=coef.astype(np.float32), bias=bias.astype(np.float32),
-                        stop="\n".join(sorted(vec.get_stop_words())).encode("utf-8"))
-    print(f"wrote {LEXICAL_OUT} ({LEXICAL_OUT.stat().st_size} bytes, {len(terms)} terms)")
+    print(f"3. shipped models (every labelled item + AG News + BBC) -> {OUT}", flush=True)
+    m = fit(*d.training_set(np.ones(len(d.rows), bool), np.ones(len(d.ag), bool)))
+    save(m, OUT, embed_weight, news_threshold)
+    check_numpy(m, OUT, d.x["agnews"][:300], d.text["agnews"][:300])
 
 
 if __name__ == "__main__":

@@ -27,9 +27,10 @@ from ..documents import Article
 from .blocking import cluster_blocked
 from .copies import copy_groups, near_copies
 from .evidence import coverage, event_similarity, readable
+from .evidence_of_section import story_evidence
 from .linkage import average_linkage
 from .params import GROUPING, GroupingParams
-from .sections import CLASSIFIER, SectionModels, classify, descriptions, from_category, story_text
+from .sections import SECTION_WEIGHTS, SectionModels, classify, descriptions, story_text
 
 logger = logging.getLogger(__name__)
 FALLBACK_SECTION = "News"  # where stories go when no encoder is installed and no category fits
@@ -86,19 +87,23 @@ def group(articles: Sequence[Article], blocks: Sequence[np.ndarray], settings: S
         best = found[best_article([articles[i] for i in found])]
         stories.append((best, *(i for i in found if i != best)))
     names = list(settings.sections)
-    chosen: list[str | None] = [
-        next((s for s in (from_category(articles[i].category, names) for i in g) if s), None) for g in stories]
+    evidence = [story_evidence([(articles[i].url, articles[i].category) for i in g], names) for g in stories]
+    chosen: list[str | None] = [None] * len(stories)
     for k, g in enumerate(stories):
-        if chosen[k] is None and not any(readable(articles[i], p) for i in g):
-            chosen[k] = OTHER_LANGUAGES
+        if not len(blocks) or not any(readable(articles[i], p) for i in g):  # the page's desk alone decides
+            chosen[k] = next(iter(evidence[k])) if evidence[k] and len(evidence[k]) == 1 else (
+                OTHER_LANGUAGES if len(blocks) else None)
     need = [k for k, s in enumerate(chosen) if s is None]
     if need and len(blocks):
         phrases = descriptions(names, settings.section_descriptions)
         flat = [(name, phrase) for name, ps in phrases.items() for phrase in ps]
         phrase_vecs = encoder.encode([phrase for _, phrase in flat], max_length=128)
         story_vecs = np.stack([_unit(np.concatenate([blocks[i] for i in stories[k]]).mean(0)) for k in need])
+        title_vecs = np.stack([_title_vector(articles, blocks, stories[k], v) for k, v in zip(need, story_vecs,
+                                                                                                 strict=True)])
         texts = [story_text([(articles[i].title, articles[i].text) for i in stories[k]]) for k in need]
-        picked = classify(story_vecs, names, phrase_vecs, [n for n, _ in flat], sections, texts=texts)
+        picked = classify(story_vecs, names, phrase_vecs, [n for n, _ in flat], sections, texts=texts,
+                          evidence=[evidence[k] for k in need], title_vecs=title_vecs)
         for k, name in zip(need, picked, strict=True):
             chosen[k] = name
     return Grouping(tuple(stories), tuple(s or FALLBACK_SECTION for s in chosen))
@@ -115,7 +120,7 @@ def grouping_key(settings: Settings, articles: Sequence[Article], encoder: Any,
     h = hashlib.sha256()
     h.update(json.dumps([__version__, encoder.identity if encoder is not None else None, list(settings.sections),
                          dict(settings.section_descriptions), settings.max_sentences, asdict(p),
-                         fingerprint(CLASSIFIER.parent) if CLASSIFIER.parent.exists() else None],
+                         fingerprint(SECTION_WEIGHTS) if SECTION_WEIGHTS.exists() else None],
                         default=sorted).encode())
     for a in articles:
         h.update(json.dumps([a.id, a.title, a.text, a.source, a.published, a.url, a.dateline, a.truncated,
@@ -139,6 +144,14 @@ def joined_reports(reports: Sequence[Article]) -> Article:
                 seen.add(key)
                 paragraphs.append(para.strip())
     return replace(first.with_text("\n".join(paragraphs)), truncated=any(r.truncated for r in reports))
+
+
+def _title_vector(articles: Sequence[Article], blocks: Sequence[np.ndarray], story: Sequence[int],
+                  fallback: np.ndarray) -> np.ndarray:
+    """The mean of a story's title vectors (each titled article's last encoded text is its title:
+    text.sentences.encoder_texts), unit length; `fallback` (the story vector) when no report has a title."""
+    titles = [blocks[i][-1] for i in story if articles[i].title and len(blocks[i])]
+    return _unit(np.mean(titles, axis=0)) if titles else fallback
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

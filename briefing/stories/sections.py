@@ -1,24 +1,42 @@
-"""Stories -> topic sections: the feed's own category when it names a section, else the encoder.
+"""Stories -> topic sections: two models trained on newsroom-labelled news, the page's own desk as strong
+evidence, and "News" for a story the models are unsure of.
 
-Each section is described by a few plain phrases; the mean of their embeddings is the section's
-prototype. A story goes to the section whose prototype is nearest (cosine) to the mean embedding
-of the story's sentences and titles: the whole text speaks for the topic, where a lead alone is
-often one anecdote (benchmarks/clustering.py measures both). Sections and their phrases are
-configurable (`sections` and `[section_descriptions]`).
+The models (briefing/models/weights/sections/, trained by training/train_sections.py) learn the newsroom
+taxonomy: World, Politics, Business, Technology, Science, Health, Sports, Culture, Crime & Justice,
+Lifestyle, Climate & Environment, and Opinion (a kind of article, not a section: set aside here). Their
+probabilities are averaged (embed_weight, chosen on a validation split):
+  * an embedding model: softmax regression over the story's MiniLM vector beside its title's vector
+    (embed.npz; the vectors the grouping already made);
+  * a lexical model: TF-IDF of the words, word pairs and character n-grams of the titles and texts, and
+    logistic regression, scored here with numpy (lexical.npz).
+The page's feed category and URL desk (evidence_of_section.py) weigh the sections they name up. A story
+whose best section is then below the confidence rule's threshold (news_threshold, set on the validation
+split, stored in lexical.npz) goes to the general section "News" when it is configured.
+
+Sections are configurable: a name the models know uses them; a name they do not know (one a user adds, or a
+renamed one) is chosen zero-shot, when the story's vector is nearest that section's phrases
+([section_descriptions], else DEFAULT_PHRASES, else the name itself).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..models import shipped
+from .evidence_of_section import boosted, story_evidence
+
+logger = logging.getLogger(__name__)
+GENERAL = "News"  # the section for stories the models are unsure of; never learned, never zero-shot
+NOT_SECTIONS = ("Opinion",)  # labels the models learn that are kinds of article, not sections
 
 DEFAULT_PHRASES: dict[str, tuple[str, ...]] = {
     "World": (
@@ -39,7 +57,7 @@ DEFAULT_PHRASES: dict[str, tuple[str, ...]] = {
     ),
     "Science": (
         "science: research, scientists, space exploration, physics, biology and discoveries",
-        "climate, the environment, animals, astronomy and studies published in journals",
+        "astronomy, animals, fossils, experiments and studies published in journals",
     ),
     "Health": (
         "health: medicine, hospitals, doctors, diseases, vaccines and patients",
@@ -53,30 +71,29 @@ DEFAULT_PHRASES: dict[str, tuple[str, ...]] = {
         "entertainment and culture: films, music, television, books, theatre and art",
         "actors, singers, bands, celebrities, awards, festivals, albums and the box office",
     ),
+    "Crime & Justice": (
+        "crime and justice: police, arrests, murders, shootings, robberies and fraud",
+        "courts, trials, judges, charges, sentences, prisons and lawsuits",
+    ),
+    "Lifestyle": (
+        "lifestyle: food and recipes, restaurants, travel, fashion, beauty and style",
+        "home and garden, parenting, family, relationships, weddings and shopping",
+    ),
+    "Climate & Environment": (
+        "climate and the environment: climate change, emissions, pollution, energy and conservation",
+        "weather: storms, floods, heatwaves, wildfires, droughts and forecasts",
+    ),
+    GENERAL: (
+        "general news that no other section covers: accidents, local news and human interest",
+    ),
 }
 
-# Feed categories that name a default section in other words.
-ALIASES = {
-    "world": "World", "international": "World", "foreign": "World", "global": "World",
-    "politics": "Politics", "election": "Politics", "government": "Politics",
-    "business": "Business", "economy": "Business", "markets": "Business", "finance": "Business", "money": "Business",
-    "technology": "Technology", "tech": "Technology", "science & technology": "Technology",
-    "science and technology": "Technology",
-    "science": "Science", "environment": "Science", "climate": "Science", "space": "Science",
-    "health": "Health", "medicine": "Health", "wellness": "Health",
-    "sport": "Sports", "sports": "Sports", "football": "Sports", "soccer": "Sports",
-    "culture": "Culture", "entertainment": "Culture", "arts": "Culture", "books": "Culture",
-    "film": "Culture", "music": "Culture", "movies": "Culture", "tv": "Culture",
-    # the fields journals and science desks file under (Science's own feed: "Cell Biology",
-    # "Geochemistry, Geophysics", "Medicine, Diseases")
-    "biology": "Science", "chemistry": "Science", "physics": "Science", "neuroscience": "Science",
-    "genetics": "Science", "genomics": "Science", "immunology": "Science", "astronomy": "Science",
-    "astrophysics": "Science", "geophysics": "Science", "geochemistry": "Science", "geology": "Science",
-    "ecology": "Science", "evolution": "Science", "biochemistry": "Science", "microbiology": "Science",
-    "botany": "Science", "zoology": "Science", "paleontology": "Science", "oceanography": "Science",
-    "diseases": "Health", "epidemiology": "Health", "public health": "Health",
-}
-_CATEGORY_PARTS = re.compile(r"\s*(?:[,;/|&]|\band\b)\s*")
+SECTION_WEIGHTS = shipped("sections")  # trained by training/train_sections.py; package data
+EMBED = SECTION_WEIGHTS / "embed.npz"
+LEXICAL = SECTION_WEIGHTS / "lexical.npz"  # also holds embed_weight and news_threshold
+EMBED_WEIGHT = 0.5  # the embedding model's share of the average when lexical.npz does not say
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern, which the lexical model was trained with
+_SPACES = re.compile(r"\s\s+")
 
 
 def descriptions(names: Sequence[str], custom: Mapping[str, Sequence[str] | str] | None = None) -> dict[str, tuple[str, ...]]:
@@ -92,45 +109,10 @@ def descriptions(names: Sequence[str], custom: Mapping[str, Sequence[str] | str]
 
 
 def from_category(category: str | None, names: Sequence[str]) -> str | None:
-    """The section a feed's own category names, if any: the whole category ("Science & Technology"), else
-    its first part that names one ("Geochemistry, Geophysics"), a part whole or by its last word
-    ("Cell Biology", "US Politics")."""
-    if not category:
-        return None
-    by_lower = {n.lower(): n for n in names}
-
-    def named(key: str) -> str | None:
-        if key in by_lower:
-            return by_lower[key]
-        alias = ALIASES.get(key)
-        return alias if alias in names else None
-
-    key = " ".join(category.strip().lower().split())
-    if found := named(key):
-        return found
-    for part in _CATEGORY_PARTS.split(key):
-        words = part.split()
-        if found := named(part) or (named(words[-1]) if len(words) > 1 else None):
-            return found
-    return None
-
-
-CLASSIFIER = shipped("sections") / "sections.npz"  # trained by training/train_sections.py; package data
-
-
-def load_classifier(path: Path = CLASSIFIER) -> tuple[list[str], np.ndarray, np.ndarray] | None:
-    """The section classifier trained on labelled news (training/train_sections.py), or None if absent."""
-    try:
-        data = np.load(path)
-        return list(map(str, data["labels"])), data["weight"] * float(data["scale"]), data["bias"]
-    except (OSError, KeyError, ValueError):
-        return None
-
-
-LEXICAL = CLASSIFIER.parent / "lexical.npz"
-_WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern, which the lexical model was trained with
-# labels, vocabulary, idf, weight, bias, stop words (dropped before word pairs are formed, as sklearn does)
-LexicalModel = tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray, frozenset[str]]
+    """The one configured section a feed category names (through the evidence table, or by a section's own
+    name), else None: "Science & Technology" -> Technology, "Cell Biology" -> Science, "Harry Kane" -> None."""
+    allowed = story_evidence([(None, category)], names) if category else None
+    return next(iter(allowed)) if allowed and len(allowed) == 1 else None
 
 
 def story_text(reports: Sequence[tuple[str | None, str]]) -> str:
@@ -138,84 +120,259 @@ def story_text(reports: Sequence[tuple[str | None, str]]) -> str:
     return "\n".join(f"{title or ''}\n{text}" for title, text in reports)
 
 
+# ------------------------------------------------------------------------------------------ lexical model
+
+@dataclass(frozen=True, eq=False)
+class LexicalModel:
+    """TF-IDF blocks and logistic regression (scikit-learn's, recomputed with numpy): words and word pairs
+    (English stop words dropped first), and character n-grams within words (char_wb); each block
+    l2-normalised on its own, as an hstack of two TfidfVectorizers is."""
+
+    labels: list[str]
+    vocab: dict[str, int]
+    idf: np.ndarray
+    weight: np.ndarray  # labels x word terms
+    bias: np.ndarray
+    stop: frozenset[str] = frozenset()
+    char_vocab: dict[str, int] = field(default_factory=dict)
+    char_idf: np.ndarray | None = None
+    char_weight: np.ndarray | None = None  # labels x char terms
+    char_range: tuple[int, int] = (3, 5)
+    meta: dict[str, float] = field(default_factory=dict)  # embed_weight, news_threshold (training's choices)
+    _word_ids: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # a word's known char n-grams
+
+
 def load_lexical(path: Path = LEXICAL) -> LexicalModel | None:
-    """The lexical section model (training/train_sections.py: TF-IDF and logistic regression), or None."""
+    """The lexical section model (training/train_sections.py), or None when its weights are absent."""
     try:
-        data = np.load(path)
-        terms = bytes(data["terms"]).decode("utf-8").split("\n")
-        stop = frozenset(bytes(data["stop"]).decode("utf-8").split("\n")) if "stop" in data else frozenset()
-        return (list(map(str, data["labels"])), {t: i for i, t in enumerate(terms)}, data["idf"].astype(np.float64),
-                data["weight"].astype(np.float64), data["bias"].astype(np.float64), stop)
+        with np.load(path) as d:
+            words = bytes(d["terms"]).decode("utf-8").split("\n")
+            stop = frozenset(bytes(d["stop"]).decode("utf-8").split("\n")) if "stop" in d else frozenset()
+            chars: dict[str, Any] = {}
+            if "char_terms" in d:
+                chars = {"char_vocab": {t: i for i, t in enumerate(bytes(d["char_terms"]).decode("utf-8").split("\n"))},
+                         "char_idf": d["char_idf"].astype(np.float64), "char_weight": d["char_weight"].astype(np.float32),
+                         "char_range": (int(d["char_range"][0]), int(d["char_range"][1]))}
+            meta = {k: float(d[k]) for k in ("embed_weight", "news_threshold") if k in d}
+            return LexicalModel(list(map(str, d["labels"])), {t: i for i, t in enumerate(words)},
+                                d["idf"].astype(np.float64), d["weight"].astype(np.float32),
+                                d["bias"].astype(np.float64), stop, **chars, meta=meta)
     except (OSError, KeyError, ValueError):
         return None
 
 
-@dataclass(frozen=True)
-class SectionModels:
-    """The trained section models (either None when its weights are absent): a run loads them once (Models)."""
-
-    classifier: tuple[list[str], np.ndarray, np.ndarray] | None
-    lexical: LexicalModel | None
-
-
-def load_section_models() -> SectionModels:
-    return SectionModels(load_classifier(), load_lexical())
+def word_grams(text: str, stop: frozenset[str]) -> Counter:
+    """scikit-learn's word analyzer: lower-case \\b\\w\\w+\\b tokens, stop words dropped, then each word and
+    each pair of neighbours."""
+    words = [w for w in _WORD.findall(text.lower()) if w not in stop]
+    return Counter(words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)])
 
 
-def lexical_probabilities(texts: Sequence[str], model: LexicalModel) -> np.ndarray:
-    """Each text's probability of each label: scikit-learn's TfidfVectorizer(sublinear_tf=True,
-    ngram_range=(1, 2), stop_words=...) and LogisticRegression.predict_proba, recomputed here with numpy (the
-    training script checks the two agree), so briefing needs no scikit-learn."""
-    labels, vocab, idf, weight, bias, stop = model
-    scores = np.tile(bias, (len(texts), 1))
+def char_wb_grams(text: str, lo: int, hi: int) -> Counter:
+    """scikit-learn's 'char_wb' analyzer: the n-grams of each space-padded word; a word no longer than n
+    gives itself once, and no longer n-grams."""
+    out: Counter = Counter()
+    for w in _SPACES.sub(" ", text.lower()).split():
+        w = f" {w} "
+        for n in range(lo, hi + 1):
+            last = max(len(w) - n, 0)
+            for i in range(last + 1):
+                out[w[i : i + n]] += 1
+            if last == 0:
+                break
+    return out
+
+
+def _block(found: list[tuple[int, float]], weight: np.ndarray) -> np.ndarray:
+    if not found:
+        return np.zeros(weight.shape[0])
+    cols = np.fromiter((j for j, _ in found), dtype=np.int64, count=len(found))
+    vals = np.fromiter((v for _, v in found), dtype=np.float64, count=len(found))
+    return weight[:, cols].astype(np.float64) @ (vals / np.linalg.norm(vals))
+
+
+def _char_block(text: str, m: LexicalModel) -> np.ndarray:
+    """The char_wb block's scores, computed per distinct word (a word's n-grams never cross a space), each
+    word's known n-gram ids remembered in the model: about 10x faster than counting the text's n-grams."""
+    lo, hi = m.char_range
+    ids, reps = [], []
+    for w, c in Counter(_SPACES.sub(" ", text.lower()).split()).items():
+        got = m._word_ids.get(w)
+        if got is None:
+            got = np.array([m.char_vocab[g] for g, k in char_wb_grams(w, lo, hi).items() for _ in range(k)
+                            if g in m.char_vocab], dtype=np.int64)
+            if len(m._word_ids) < 200_000:
+                m._word_ids[w] = got
+        ids.append(got)
+        reps.append(np.full(len(got), c))
+    if not ids or not sum(map(len, ids)):
+        return np.zeros(m.bias.shape[0])
+    cols, inverse = np.unique(np.concatenate(ids), return_inverse=True)
+    vals = (1.0 + np.log(np.bincount(inverse, weights=np.concatenate(reps)))) * m.char_idf[cols]
+    return m.char_weight[:, cols].astype(np.float64) @ (vals / np.linalg.norm(vals))
+
+
+def lexical_probabilities(texts: Sequence[str], m: LexicalModel) -> np.ndarray:
+    """Each text's probability of each label: TfidfVectorizer(sublinear_tf=True) blocks and
+    LogisticRegression.predict_proba, recomputed with numpy (training checks the two agree), so briefing
+    needs no scikit-learn."""
+    scores = np.tile(m.bias, (len(texts), 1))
     for row, text in enumerate(texts):
-        words = [w for w in _WORD.findall(text.lower()) if w not in stop]
-        grams = Counter(words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)])  # each word and the next
-        found = [(vocab[g], (1 + math.log(c)) * idf[vocab[g]]) for g, c in grams.items() if g in vocab]
-        if found:
-            cols = np.array([j for j, _ in found])
-            vals = np.array([v for _, v in found])
-            scores[row] += weight[:, cols] @ (vals / np.linalg.norm(vals))
-    scores -= scores.max(1, keepdims=True)
-    probs = np.exp(scores)
-    return probs / probs.sum(1, keepdims=True)
+        grams = word_grams(text, m.stop)
+        scores[row] += _block([(m.vocab[g], (1 + math.log(c)) * m.idf[m.vocab[g]]) for g, c in grams.items()
+                               if g in m.vocab], m.weight)
+        if m.char_weight is not None:
+            scores[row] += _char_block(text, m)
+    return _softmax(scores)
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    scores = scores - scores.max(1, keepdims=True)
+    p = np.exp(scores)
+    return p / p.sum(1, keepdims=True)
+
+
+# ------------------------------------------------------------------------------------------ embedding model
+
+@dataclass(frozen=True, eq=False)
+class EmbedModel:
+    """Softmax regression over embed_features(): a story's vector beside its title's vector (2 x 384)."""
+
+    labels: list[str]
+    weight: np.ndarray  # labels x 768
+    bias: np.ndarray
+
+
+def load_embed(path: Path = EMBED) -> EmbedModel | None:
+    """The embedding section model (training/train_sections.py), or None when its weights are absent."""
+    try:
+        with np.load(path) as d:
+            return EmbedModel(list(map(str, d["labels"])), d["weight"].astype(np.float64) * float(d["scale"]),
+                              d["bias"].astype(np.float64))
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def embed_features(story_vecs: np.ndarray, title_vecs: np.ndarray) -> np.ndarray:
+    """What the embedding model reads: each story's vector (the mean of its sentence and title vectors) and its
+    title vector (the mean of its reports' title vectors, unit length; the story vector when it has no title),
+    side by side."""
+    return np.hstack([np.asarray(story_vecs, dtype=np.float64), np.asarray(title_vecs, dtype=np.float64)])
+
+
+@dataclass(frozen=True, eq=False)
+class SectionModels:
+    """The trained section models (either None when its weights are absent) and how they are combined: a run
+    loads them once (Models.sections())."""
+
+    classifier: EmbedModel | None
+    lexical: LexicalModel | None
+    embed_weight: float = EMBED_WEIGHT  # the embedding model's share of the average (the lexical model has the rest)
+    news_threshold: float = 0.0  # a story whose best section is less likely than this goes to GENERAL
+
+    @property
+    def labels(self) -> list[str]:
+        return self.classifier.labels if self.classifier is not None else self.lexical.labels if self.lexical else []
+
+
+def load_section_models(folder: Path = SECTION_WEIGHTS) -> SectionModels:
+    """The shipped section models; a part whose weights are absent or unreadable is None. The average's weight
+    and the News threshold are stored beside the lexical model (training/train_sections.py chose them)."""
+    embed, lexical = load_embed(folder / EMBED.name), load_lexical(folder / LEXICAL.name)
+    if embed is not None and lexical is not None and embed.labels != lexical.labels:
+        logger.warning("the section models in %s were trained on different labels; using the embedding model alone",
+                       folder)
+        lexical = None
+    meta = lexical.meta if lexical is not None else {}
+    return SectionModels(embed, lexical, meta.get("embed_weight", EMBED_WEIGHT), meta.get("news_threshold", 0.0))
+
+
+def section_probabilities(models: SectionModels, features: np.ndarray | None, texts: Sequence[str]) -> np.ndarray:
+    """Each story's probability of each of models.labels (Opinion included): the embedding model's over
+    `features` (embed_features(); None: without it) averaged with the lexical model's over `texts`
+    (story_text())."""
+    parts: list[tuple[float, np.ndarray]] = []
+    if models.classifier is not None and features is not None:
+        m = models.classifier
+        parts.append((models.embed_weight, _softmax(np.asarray(features, dtype=np.float64) @ m.weight.T + m.bias)))
+    if models.lexical is not None:
+        parts.append((1.0 - models.embed_weight if parts else 1.0, lexical_probabilities(texts, models.lexical)))
+    if not parts:
+        return np.zeros((len(texts), 0))
+    return sum(w * p for w, p in parts) / sum(w for w, _ in parts)
+
+
+# ------------------------------------------------------------------------------------------ the decision
+
+def decide(probs: np.ndarray, labels: Sequence[str], names: Sequence[str], allowed: frozenset[str] | None,
+           threshold: float) -> str | None:
+    """One story's section among the configured `names` the models know, from its probabilities over
+    `labels`: Opinion and unconfigured labels set aside and the rest renormalised, the page's evidence
+    weighed in; below `threshold`, GENERAL when configured (not when the evidence names the winner). None
+    when the models know none of the names."""
+    cols = [i for i, label in enumerate(labels) if label in names and label not in NOT_SECTIONS]
+    if not cols:
+        return None
+    p = np.asarray(probs, dtype=np.float64)[cols]
+    p = p / p.sum() if p.sum() > 0 else np.full(len(cols), 1 / len(cols))
+    known = [labels[i] for i in cols]
+    p = boosted(p, known, allowed)
+    best = int(p.argmax())
+    if GENERAL in names and p[best] < threshold and not (allowed and known[best] in allowed):
+        return GENERAL
+    return known[best]
 
 
 def classify(story_vecs: np.ndarray, names: Sequence[str], phrase_vecs: np.ndarray | None = None,
              phrase_section: Sequence[str] | None = None, models: SectionModels | None = None,
-             texts: Sequence[str] | None = None) -> list[str]:
+             texts: Sequence[str] | None = None, evidence: Sequence[frozenset[str] | None] | None = None,
+             title_vecs: np.ndarray | None = None) -> list[str]:
     """Each story's section among `names`.
 
-    Sections the classifier learned from labelled news (World, Business, Technology, Sports, Culture) are
-    decided by it; a section it does not know (Politics, Science, Health, one a user adds) is chosen
-    zero-shot, when the story's vector is nearest that section's phrases. Without phrase vectors, the
-    classifier alone decides among the sections it knows. Given the stories' `texts` (story_text()), the
-    classifier's probabilities are averaged with the lexical model's (AG News held-out: 0.86 -> 0.88).
+    Sections the models learned are decided by them (section_probabilities over the stories' vectors, their
+    `title_vecs` (None: the story vectors stand in) and their `texts`, story_text(); without texts, the
+    embedding model alone), with each story's page `evidence` (evidence_of_section.story_evidence) weighed in
+    and the News rule applied. A configured section they do not know (one a user adds) is chosen zero-shot,
+    when the story's vector is nearest that section's phrases; GENERAL never is. Without models, evidence
+    naming one configured section decides, else the phrases.
     """
-    if len(story_vecs) == 0:
+    n = len(story_vecs)
+    if n == 0:
         return []
     models = models or SectionModels(None, None)
-    clf = models.classifier
-    known = [n for n in names if clf is not None and n in clf[0]]
-    if clf is None or len(known) < 2:
-        if phrase_vecs is None or phrase_section is None:
-            raise ValueError("without a classifier that knows two of the sections, phrase vectors are needed")
-        return assign(story_vecs, phrase_vecs, phrase_section)
-    labels, weight, bias = clf
-    cols = [labels.index(n) for n in known]
-    lex = models.lexical
-    if texts is not None and lex is not None and set(labels) <= set(lex[0]):
-        logits = story_vecs @ weight.T + bias
-        probs = np.exp(logits - logits.max(1, keepdims=True))
-        probs /= probs.sum(1, keepdims=True)
-        words = lexical_probabilities(texts, lex)[:, [lex[0].index(n) for n in labels]]
-        learned = [known[int(i)] for i in ((probs + words) / 2)[:, cols].argmax(1)]
-    else:
-        learned = [known[int(i)] for i in (story_vecs @ weight[cols].T + bias[cols]).argmax(1)]
-    if phrase_vecs is None or phrase_section is None or not any(n not in known for n in names):
-        return learned
-    zero = assign(story_vecs, phrase_vecs, phrase_section)
-    return [z if z not in known else c for z, c in zip(zero, learned, strict=True)]
+    evidence = list(evidence) if evidence is not None else [None] * n
+    learned: list[str | None] = [None] * n
+    labels = models.labels
+    if any(label in names for label in labels) and (texts is not None or models.classifier is not None):
+        features = embed_features(story_vecs, story_vecs if title_vecs is None else title_vecs)
+        lexical_ok = texts is not None
+        probs = section_probabilities(models if lexical_ok else SectionModels(models.classifier, None,
+                                                                             models.embed_weight),
+                                      features, list(texts) if lexical_ok else [""] * n)
+        if probs.shape[1]:
+            learned = [decide(p, labels, names, e, models.news_threshold) for p, e in zip(probs, evidence, strict=True)]
+    zero: list[str | None] = [None] * n
+    candidates = [(v, s) for v, s in zip(phrase_vecs if phrase_vecs is not None else [], phrase_section or [],
+                                         strict=False) if s != GENERAL]
+    unknown = {s for _, s in candidates if s not in labels}
+    if candidates and (unknown or any(c is None for c in learned)):
+        zero = list(assign(np.asarray(story_vecs), np.stack([v for v, _ in candidates]), [s for _, s in candidates]))
+    out = []
+    for k in range(n):
+        named = [s for s in (evidence[k] or ()) if s in names]
+        if len(named) == 1 and named[0] not in labels:
+            out.append(named[0])  # the page names a configured section the models do not know
+        elif zero[k] is not None and zero[k] in unknown:
+            out.append(zero[k])  # a section the models do not know is the nearest by its phrases
+        elif learned[k] is not None:
+            out.append(learned[k])
+        elif len(named) == 1:
+            out.append(named[0])
+        elif zero[k] is not None:
+            out.append(zero[k])
+        else:
+            raise ValueError("without section models that know the sections, phrase vectors are needed")
+    return out
 
 
 def assign(story_vecs: np.ndarray, phrase_vecs: np.ndarray, phrase_section: Sequence[str]) -> list[str]:
