@@ -8,6 +8,8 @@ from datetime import date, datetime
 from .text import sanitize
 from .text.urls import safe_id, safe_url
 
+KINDS = ("news", "opinion", "live", "roundup", "video")  # kinds of article (stories/kinds.py tells them)
+
 
 @dataclass(frozen=True, slots=True)
 class Article:
@@ -22,6 +24,7 @@ class Article:
     dateline: str | None = None  # "ROME", "FORT PIERCE, Fla."
     truncated: bool = False  # the text stops mid-sentence
     category: str | None = None
+    kind: str = "news"  # one of KINDS, as the page, URL, title or feed item says (stories/kinds.py)
     language: str | None = None  # ISO 639-1 ("en", "es", "zh"), None when too short to tell
     # the text's sentences, once the plan stage has split it (segment.with_sentences); None: not yet
     sentences: tuple[Sentence, ...] | None = field(default=None, compare=False, repr=False)
@@ -41,6 +44,7 @@ class Article:
             set_(self, name, sanitize.line(value) or None if isinstance(value, str) else None)
         if not isinstance(self.published, datetime):
             set_(self, "published", None)
+        set_(self, "kind", self.kind if self.kind in KINDS else "news")
         set_(self, "truncated", bool(self.truncated))
 
     def with_text(self, text: str) -> Article:

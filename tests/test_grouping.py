@@ -161,3 +161,33 @@ def test_shared_neighbours_over_every_pair_equal_the_dense_ones():
     every = np.array([(i, j) for i in range(14) for j in range(i + 1, 14)])
     sparse = pair_neighbourhoods(14, every, sim[every[:, 0], every[:, 1]].astype(np.float32))
     assert np.allclose(sparse, with_neighbourhoods(sim)[every[:, 0], every[:, 1]], atol=1e-6)
+
+
+def test_a_live_blog_or_roundup_never_bridges_two_events():
+    """A live blog tells two events (it is similar enough to both): without kinds it joins them into one story;
+    with its kind, the two events stay apart and the blog joins the one it is most like."""
+    arts = [make_article("Quake in Peru.", id="a"), make_article("Quake in Peru, homes damaged.", id="a2"),
+            make_article("Cricket: England win.", id="b"), make_article("Live: quake and cricket.", id="live")]
+    sim = np.array([[1.0, 0.9, 0.1, 0.8],
+                    [0.9, 1.0, 0.1, 0.7],
+                    [0.1, 0.1, 1.0, 0.9],
+                    [0.8, 0.7, 0.9, 1.0]], dtype=np.float32)
+    assert cluster(arts, sim, 0.42) == [[0, 1, 2, 3]]  # as news, the blog bridges the quake and the cricket
+    for kind in ("live", "roundup"):
+        kinded = [*arts[:3], replace(arts[3], kind=kind)]
+        assert cluster(kinded, sim, 0.42) == [[0, 1], [2, 3]]  # it joins the cricket (0.9; the quake: 0.75)
+    alone = [*arts[:3], replace(arts[3], kind="live")]
+    low = sim.copy()
+    low[3, :3] = low[:3, 3] = 0.3
+    assert cluster(alone, low, 0.42) == [[0, 1], [2], [3]]  # like neither: a story of its own
+
+
+def test_a_news_report_represents_a_story_before_opinion_or_a_live_blog():
+    from briefing.stories.grouping import best_article
+
+    column = make_article("An opinion column, long. " * 40, id="col", kind="opinion")
+    live = make_article("A live blog, longer still. " * 60, id="live", kind="live")
+    report = make_article("The news report.", id="news")
+    assert best_article([column, live, report]) == 2
+    assert best_article([column, live]) == 1  # no news report: the longest complete one, as before
+    assert best_article([column, make_article("", id="t", title="Title only")]) == 0  # text first

@@ -77,8 +77,12 @@ def source_line(article: Article) -> str:
 
 
 def story_sources(story: Story) -> str:
-    """'Source: X · dateline' for one source; 'Sources (3): A · B · C' for several."""
-    sources = story.sources()
+    """'Source: X · dateline' for one outlet; 'Sources (3): A · B · C' for several, each outlet once (linked to
+    its first report)."""
+    firsts: dict[str, Article] = {}
+    for a in story.sources():
+        firsts.setdefault(a.source, a)  # each outlet's first report
+    sources = list(firsts.values())
     if len(sources) == 1:
         return source_line(story.lead)
     line = f"Sources ({len(sources)}): " + " · ".join(_source_ref(a) for a in sources)
@@ -98,8 +102,9 @@ def developing_line(note: Note | None) -> str:
 
 
 def bullet(article: Article, summary: Summary, sources: str | None = None) -> str:
-    """One Markdown list item: bold headline, the rest of the summary, then the source(s)."""
-    line = f"- **{md_escape(summary.headline)}**"
+    """One Markdown list item: bold headline (labelled when the article is an opinion piece), the rest of the
+    summary, then the source(s)."""
+    line = f"- {'*Opinion* · ' if article.kind == 'opinion' else ''}**{md_escape(summary.headline)}**"
     rest = " ".join(md_escape(s) for s in summary.rest())
     if rest:
         line += f" {rest}"
@@ -239,7 +244,7 @@ def summary_record(article: Article, summary: Summary) -> dict:
 
 
 def _article_record(a: Article) -> dict:
-    return {"id": a.id, "title": a.title, "source": a.source, "url": _safe_url(a.url), "language": a.language,
+    return {"id": a.id, "title": a.title, "source": a.source, "url": _safe_url(a.url), "language": a.language, "kind": a.kind,
             "published": a.published.isoformat() if a.published else None, "truncated": a.truncated}
 
 
@@ -251,6 +256,7 @@ def story_record(story: Story) -> dict:
         "title": story.lead.title,
         "summary": list(story.summary.sentences),
         "section": story.section,
+        "kind": story.lead.kind,
         "model": story.summary.backend,
         "method": story.summary.method,
         "summarized_from": story.lead.id,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..documents import Article
+from ..stories.kinds import article_kind
 from ..text.language import language
 from .plaintext import RawArticle, make_article
 
@@ -33,5 +34,6 @@ def from_body(title: str | None, body: str, kind: str = "text") -> RawArticle | 
 
 
 def article_of(raw: RawArticle, id: str, source: str, **extra: Any) -> Article:
+    extra.setdefault("kind", article_kind(extra.get("url"), raw.title, [c for c in [extra.get("category")] if c])[0])
     return Article(id=id, title=raw.title, text=raw.text, source=source, dateline=raw.dateline,
                    truncated=raw.truncated, language=language(f"{raw.title or ''}\n{raw.text}"), **extra)

@@ -35,6 +35,7 @@ from .sections import SECTION_WEIGHTS, SectionModels, classify, descriptions, st
 logger = logging.getLogger(__name__)
 FALLBACK_SECTION = "News"  # where stories go when no encoder is installed and no category fits
 OTHER_LANGUAGES = "Other languages"  # stories the English-only encoder cannot read, without a feed category
+MANY_EVENTS = frozenset({"live", "roundup"})  # kinds of article that tell several events: they never bridge two
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,19 +54,31 @@ class Grouping:
 
 
 def best_article(articles: Sequence[Article]) -> int:
-    """The index of the article to summarize a story from: complete, then longest, then first."""
+    """The index of the article to summarize a story from: one with text, then a news report (not an opinion
+    piece, live blog, roundup or video: stories/kinds.py), then complete, then longest, then first."""
     return max(range(len(articles)),
-               key=lambda i: (bool(articles[i].text.strip()), not articles[i].truncated,
+               key=lambda i: (bool(articles[i].text.strip()), articles[i].kind == "news", not articles[i].truncated,
                               len(articles[i].text.split()), -i))
 
 
 def cluster(articles: Sequence[Article], sim: np.ndarray | None, threshold: float,
             p: GroupingParams = GROUPING) -> list[list[int]]:
     """Groups of article indices, one per story, in order of each group's first article: copies joined, then
-    groups merged by average linkage while at least `threshold` similar (`sim`: pairwise; None: copies only)."""
+    groups merged by average linkage while at least `threshold` similar (`sim`: pairwise; None: copies only).
+    Live blogs and roundups (stories/kinds.py) tell several events at once, so they never bridge two: the
+    others are grouped without them, then each joins the one group it is most like, if that is `threshold`
+    similar on average, else stays a story of its own."""
     members = copy_groups(len(articles), near_copies(articles, p))
     if sim is not None and len(members) > 1:
-        members = average_linkage(members, sim, threshold)
+        many = [m for m in members if all(articles[i].kind in MANY_EVENTS for i in m)]
+        members = average_linkage([m for m in members if m not in many], sim, threshold)
+        for m in many:
+            links = [float(sim[np.ix_(m, g)].mean()) for g in members]
+            best = int(np.argmax(links)) if links else -1
+            if best >= 0 and links[best] >= threshold:
+                members[best] = members[best] + m
+            else:
+                members.append(m)
     return sorted((sorted(m) for m in members), key=lambda m: m[0])
 
 
@@ -124,7 +137,7 @@ def grouping_key(settings: Settings, articles: Sequence[Article], encoder: Any,
                         default=sorted).encode())
     for a in articles:
         h.update(json.dumps([a.id, a.title, a.text, a.source, a.published, a.url, a.dateline, a.truncated,
-                             a.category, a.language], default=str).encode())
+                             a.category, a.language, a.kind], default=str).encode())
     return h.hexdigest()
 
 
