@@ -26,6 +26,7 @@ class Article:
     category: str | None = None
     kind: str = "news"  # one of KINDS, as the page, URL, title or feed item says (stories/kinds.py)
     language: str | None = None  # ISO 639-1 ("en", "es", "zh"), None when too short to tell
+    authors: tuple[str, ...] = ()  # as the page names them (JSON-LD, meta author, the extractor's byline)
     # the text's sentences, once the plan stage has split it (segment.with_sentences); None: not yet
     sentences: tuple[Sentence, ...] | None = field(default=None, compare=False, repr=False)
 
@@ -46,6 +47,8 @@ class Article:
             set_(self, "published", None)
         set_(self, "kind", self.kind if self.kind in KINDS else "news")
         set_(self, "truncated", bool(self.truncated))
+        authors = self.authors if isinstance(self.authors, (tuple, list)) else ()
+        set_(self, "authors", tuple(a for a in (sanitize.line(_str(x)) for x in authors) if a))
 
     def with_text(self, text: str) -> Article:
         """The same article with another text (and its sentences to be split again)."""

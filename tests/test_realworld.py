@@ -187,18 +187,19 @@ def test_language_and_source_names():
     assert feed_publisher("Feed MRSS-S", "https://www.hawaiinewsnow.com/") == "hawaiinewsnow.com"
     assert feed_publisher("Portada // elmundo", "https://www.elmundo.es") == "elmundo"
     assert publisher("Copyright 2014", "https://www.hawaiinewsnow.com/story/1") == "hawaiinewsnow.com"
-    assert publisher("Reuters_Co_Uk", "https://uk.reuters.com/article/x") == "uk.reuters.com"
+    # "_" separates a site name's parts as it does a title's: the name a reader knows, not the domain
+    assert publisher("Reuters_Co_Uk", "https://uk.reuters.com/article/x") == "Reuters"
     assert publisher("The Guardian", None) == "The Guardian"
     assert publisher("Hosted", "https://hosted.ap.org/berkshireeagle/article/1") == "hosted.ap.org"
 
 
-def test_text_file_source_is_its_name_not_its_path(tmp_path):
+def test_text_file_names_no_outlet_neither_its_name_nor_its_path(tmp_path):
     (tmp_path / "news").mkdir()
     (tmp_path / "news" / "story.txt").write_text("The council approved the budget on Monday after a long debate.")
     (tmp_path / "news" / "README.md").write_text("Notes about this folder, not news.")
     (tmp_path / "news" / "PROVENANCE.md").write_text("Where these came from.")
     arts, problems = read_inputs([tmp_path / "news"])
-    assert [a.source for a in arts] == ["story.txt"] and not problems
+    assert [a.source for a in arts] == [""] and not problems  # a file name is no outlet (issue 24)
 
 
 def test_pretty_printed_json_object_is_one_document(caplog):

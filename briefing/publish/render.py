@@ -63,8 +63,9 @@ def _source_ref(article: Article) -> str:
 
 
 def source_line(article: Article) -> str:
-    """'Source: name' with a link where the article has a web address, plus dateline and cut-off mark."""
-    parts = [f"Source: {_source_ref(article)}"]
+    """'Source: name' with a link where the article has a web address (none when it names no outlet), plus
+    dateline, date and cut-off mark."""
+    parts = [f"Source: {_source_ref(article)}"] if article.source else []
     if article.dateline:
         parts.append(md_escape(article.dateline))
     if article.published:
@@ -237,6 +238,9 @@ def summary_record(article: Article, summary: Summary) -> dict:
         "headline_sentence": summary.headline_sentence,
         "summary": list(summary.sentences),
         "language": article.language,
+        "url": _safe_url(article.url),
+        "published": article.published.isoformat() if article.published else None,
+        "authors": list(article.authors),
         "model": summary.backend,
         "method": summary.method,
         "truncated": article.truncated,

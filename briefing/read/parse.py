@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from .encoding import decode
 from .feeds import parse_feed
 from .html import parse_html
 from .plaintext import split_articles
-from .publisher import publisher
+from .publisher import publisher, wire_agency
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +44,49 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 STDIN = "-"
 
 
+SNIFF_BYTES = 65536  # a page's <html> or <head> stands well before this, whatever junk precedes it
+_COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.S)
+_DECL = re.compile(rb"<\?[^>]{0,500}\?>|<!doctype(?!\s+html)[^>]{0,500}>", re.I)
+_FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:rdf)[\s>]", re.I)
+_PAGE = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.I)
+_TAG = re.compile(rb"</?([a-z][a-z0-9]{0,10})(?:\s[^<>]{0,2000})?/?>", re.I)
+_CODE = re.compile(rb"<(script|style)[\s>].*?(?:</\1\s*>|$)", re.I | re.S)
+_PAGE_PARTS = frozenset({b"head", b"body", b"title", b"meta", b"link", b"script", b"style", b"div", b"p", b"a",
+                         b"span"})
+_BLOCKS = frozenset({b"p", b"div", b"br", b"article", b"section", b"h1", b"h2", b"h3", b"h4", b"li", b"table",
+                     b"blockquote", b"figure", b"ul", b"ol"})
+MARKUP_SHARE = 0.2  # a fragment this much of which is tags is markup, not prose that mentions a tag
+MIN_TAGS = 8
+
+
+def _tags(head: bytes) -> list[bytes]:
+    return [m.lower() for m in _TAG.findall(head)]
+
+
+def _page(bare: bytes) -> bool:
+    """A whole page: an <html>, <head> or <body> tag or an HTML doctype anywhere (after any junk), and the parts
+    of a page around it (head, meta, title, script, div, p: three kinds at least)."""
+    if re.match(rb"<!doctype\s+html|<html[\s>]", bare, re.I):
+        return True  # it starts as a page does (after comments, declarations and whitespace)
+    if not _PAGE.search(bare):
+        return False
+    tags = _tags(_CODE.sub(b"<script>", bare))
+    return len(tags) >= MIN_TAGS and len(_PAGE_PARTS.intersection(tags)) >= 3
+
+
+def _fragment(bare: bytes) -> bool:
+    """An article's paragraphs pasted as markup: block tags, and tags a fifth of the text (scripts and styles left
+    out), so prose that mentions "<p>" is not one."""
+    text = _CODE.sub(b"", bare).strip()
+    spans = [m.group() for m in _TAG.finditer(text)]
+    blocks = sum(1 for t in _tags(text) if t in _BLOCKS)
+    return len(spans) >= MIN_TAGS and blocks >= 4 and sum(map(len, spans)) >= MARKUP_SHARE * len(text)
+
+
 def sniff(data: bytes, suffix: str) -> str:
-    """The input's kind: text, html, feed, json or parquet."""
+    """The input's kind: text, html, feed, json or parquet. A suffix that names a kind decides; else the content
+    does: a feed's root element, a page's <html>/<head>/<body> or doctype anywhere in the first 64 KiB (after
+    comments and junk), or text that is mostly tags; JSON by its first character."""
     if suffix in HTML_SUFFIXES:
         return "html"
     if suffix in FEED_SUFFIXES:
@@ -52,13 +95,16 @@ def sniff(data: bytes, suffix: str) -> str:
         return "json"
     if suffix in PARQUET_SUFFIXES or data[:4] == b"PAR1":
         return "parquet"
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"<?xml") or head.startswith(b"<rss") or head.startswith(b"<feed") or b"<rdf:rdf" in head:
-        return "feed"
-    if head.startswith((b"<!doctype html", b"<html")):
-        return "html"
+    head = data[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"{", b"[")):
         return "json"
+    if b"\x00" in head[:200]:  # UTF-16: judged on its ASCII bytes
+        head = head.replace(b"\x00", b"")
+    bare = _DECL.sub(b"", _COMMENT.sub(b"", head)).lstrip()
+    if _FEED_ROOT.match(bare) or (head[:5].lower() == b"<?xml" and not _PAGE.search(bare[:4096])):
+        return "feed"  # an XML document that is not XHTML: feedparser judges it
+    if _page(bare) or _fragment(bare):
+        return "html"  # a page (whatever precedes its <html>), or an article's paragraphs as markup
     return "text"
 
 
@@ -142,7 +188,7 @@ def _record_article(rec: Any, n: int, name: str, unit: str) -> Article | None:
     return article_of(
         raw,
         _field(rec, "id") or f"{Path(name).stem}-{n}",
-        _field(rec, "source") or publisher(None, _field(rec, "url")) or Path(name).name,
+        _field(rec, "source") or publisher(None, _field(rec, "url")) or wire_agency(raw.dateline) or "",
         published=parse_date(_field(rec, "published"), where),
         url=_field(rec, "url"),
         category=_field(rec, "category"),
@@ -179,7 +225,9 @@ def parse_bytes(data: bytes, name: str, suffix: str = "", declared: str | None =
         return parse_html(decode(data, name, declared), name, url)  # decoded with its declared charset
     if kind == "feed":
         decode(data, name, declared)  # the same checks for empty and binary input
-        return parse_feed(data, name, ledger)  # feedparser honours the XML declaration itself
+        # feedparser honours the XML declaration itself; a feed that names no publisher has none, not its file name
+        return [a if a.source != Path(name).name else replace(a, source="")
+                for a in parse_feed(data, name, ledger)]
     text = decode(data, name, declared)
     if kind == "json":
         return parse_json(text, name, ledger)
@@ -187,7 +235,15 @@ def parse_bytes(data: bytes, name: str, suffix: str = "", declared: str | None =
     if not raws:
         raise IngestError(f"{name}: no article text found; give a file with at least one article.")
     stem = Path(name).stem if name != STDIN else "stdin"
-    return [
-        article_of(raw, stem if len(raws) == 1 else f"{stem}-{n}", Path(name).name if name != STDIN else "stdin")
-        for n, raw in enumerate(raws, 1)
-    ]
+    return [_wire_source(article_of(raw, stem if len(raws) == 1 else f"{stem}-{n}", ""))
+            for n, raw in enumerate(raws, 1)]
+
+
+def _wire_source(article: Article) -> Article:
+    """A text names its outlet only through a wire-service dateline ("(CNN)" -> "CNN", and then "(CNN)" is no
+    place); else it has none (render shows no "Source:"), never its file name."""
+    wire = wire_agency(article.dateline)
+    if not wire:
+        return article
+    return replace(article, source=wire,
+                   dateline=None if article.dateline and article.dateline.startswith("(") else article.dateline)

@@ -155,6 +155,16 @@ def content_words(text: str) -> list[str]:
     return [stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in stop and len(w) > 1]
 
 
+RESTATES_NEW = 2  # content words a lead may add to its title and still only restate it ("Officials said ...")
+
+
+def restates(sentence: str, title: str) -> bool:
+    """Does the sentence say no more than the title (its content words, less the title's, are at most a few)?"""
+    words = set(content_words(sentence))
+    new = words - set(content_words(title))
+    return len(new) <= max(RESTATES_NEW, len(words) // 4)
+
+
 def lexical_centrality(texts: Sequence[str]) -> np.ndarray:
     """How many other sentences share each sentence's content words (Radev's centroid, per sentence)."""
     bags = [Counter(content_words(t)) for t in texts]
@@ -239,9 +249,12 @@ class CentralitySummarizer:
         # centrality decides only a one-sentence summary and a headline whose lead cannot stand alone:
         # computed then, not for every article (lexical centrality is most of the summarizer's own time)
         if art.title:
-            # the summary starts with the lead, but not with a sentence that only restates the title
+            # the summary starts with the lead, but not with a sentence that only restates the title: close to it
+            # (embeddings say two texts are about one thing) and adding next to nothing to it (the words say
+            # whether one adds anything; the sentence after a skipped lead often leans on it)
             title_vec = vecs[-1]
-            echo = [i for i in cands[:1] if float(sent_vecs[i] @ title_vec) > REDUNDANT]
+            echo = [i for i in cands[:1]
+                    if float(sent_vecs[i] @ title_vec) > REDUNDANT and restates(texts[i], art.title)]
             scores = score_sentences(sent_vecs, texts, title_vec) if k == 1 else None
             return assemble(art, sents, None, lead(cands, sim, k, texts, echo[0] if echo else None, scores),
                             self.name)

@@ -25,5 +25,9 @@ def word_count(text: str) -> int:
 
 
 # What separates a title's parts (headline, site, section, author: "Story - Reuters", "NYT > World",
-# "Portada // elmundo", "Story » Local » Noticias"): one set, for headlines and for source names alike.
-TITLE_SEPARATOR = re.compile(r"\s+(?:\||–|—|-|::|:|·|•|»|>|//|/)\s+|\s*>\s*")
+# "Portada // elmundo", "Story » Local » Noticias", "Story -- Sott.net", "中美元首会晤-新华网", "Story_光明网"): one
+# set, for headlines and for source names alike. Spaced marks anywhere; unspaced "|", "｜", "_" and ">" too, and a
+# dash between CJK characters. A part is only taken off a headline when it reads as a site, section, author or
+# format part (summarize/headline.py), so a headline's own " - " stays.
+TITLE_SEPARATOR = re.compile(r"\s+(?:\|{1,2}|-{1,2}|–|—|::|:|·|•|»|«|>|~|//|/|\\)\s+|\s*[|｜_>]\s*"
+                             r"|(?<=[\u3040-\u9fff])\s*[-–—]\s*(?=[\u3040-\u9fff])")
