@@ -107,3 +107,28 @@ def test_compressed_headline_never_ends_on_a_dangling_negation():
     plain = tokens("Officials don't expect delays")
     assert [plain[i].group() for i in _trim(plain, [0, 1])] == ["Officials"]
     assert [plain[i].group() for i in _trim(plain, [0, 1, 2, 3])] == ["Officials", "don't", "expect", "delays"]
+
+
+class _SameVector:
+    """An encoder that finds every text alike (cosine 1): only the words can tell a lead from its title."""
+
+    identity = "same"
+
+    def encode(self, texts, max_length=None):
+        return np.ones((len(texts), 4), np.float32) / 2
+
+
+def test_a_lead_that_adds_to_its_title_opens_the_summary():
+    """The lead is skipped as the title's echo only when it adds next to nothing to it: a lead that names the
+    premier, the charges and the country stays, and the summary does not open on 'Governor John Rankin made the
+    bombshell announcement', which leans on it."""
+    from briefing.summarize.extractive import CentralitySummarizer, restates
+
+    title = "BVI Premier Fahie Arrested in USA On Drug Related Charges"
+    lead_ = ("British Virgin Islands Premier Andrew Fahie was arrested in Miami on Thursday on charges of "
+             "conspiring to import cocaine and launder money, US prosecutors said.")
+    art = make_article(lead_, "Governor John Rankin made the bombshell announcement at a news conference.",
+                       "The premier had been in office since 2019 and denies wrongdoing.", title=title)
+    [s] = CentralitySummarizer(_SameVector(), "same").summarize([art], 2)
+    assert s.sentences[0].startswith("British Virgin Islands Premier")
+    assert restates("BVI Premier Fahie arrested in the USA.", title) and not restates(lead_, title)
