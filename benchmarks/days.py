@@ -75,6 +75,29 @@ def sample(rows: list, n: int) -> list:
     return [rows[int(k * step)] for k in range(min(n, len(rows)))]
 
 
+def never_shown(days: Path, shown: set[str]) -> list[tuple[str, str, str]]:
+    """The feed items of the days' snapshots, published within the days, that no brief showed: (published, link,
+    title). Read with feedparser, apart from the product's reading, so a report the product drops is counted."""
+    import feedparser
+
+    from briefing.text.urls import safe_url
+
+    folders = mornings(days)
+    first = datetime.combine(folders[0][0] - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    last = datetime.combine(folders[-1][0] + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    missed: dict[str, tuple[str, str, str]] = {}
+    for _, feeds, _ in folders:
+        for feed in feeds:
+            for entry in feedparser.parse(str(feed)).entries:
+                link, when = safe_url(entry.get("link") or ""), entry.get("published_parsed") or entry.get("updated_parsed")
+                if not link or not when:
+                    continue
+                moment = datetime(*when[:6], tzinfo=UTC)
+                if first <= moment < last and link not in shown:
+                    missed.setdefault(link, (moment.isoformat(), link, entry.get("title", "")))
+    return sorted(missed.values())
+
+
 def run_mornings(days: Path, work: Path, show: int, dump: Path | None = None) -> list[dict]:
     from briefing.config import Settings
     from briefing.pipeline import build
@@ -118,6 +141,10 @@ def run_mornings(days: Path, work: Path, show: int, dump: Path | None = None) ->
               f"{row['repeats']:>7} {row['seconds']:>7.1f}", flush=True)
     total = {k: sum(r[k] for r in rows) for k in ("stories", "new", "developing", "repeats")}
     print(f"{'all':<11} {'':>5} {total['stories']:>7} {total['new']:>4} {total['developing']:>10} {total['repeats']:>7}")
+    missed = never_shown(days, shown)
+    print(f"reports published within the days that no brief showed: {len(missed)}")
+    for moment, link, title in missed[:10]:
+        print(f"  {moment} {title[:80]} {link}")
     if dump:
         dump.write_text(json.dumps(every, indent=1, ensure_ascii=False))
     if show:

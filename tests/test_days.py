@@ -55,6 +55,9 @@ DAY_3 = [
     {"id": "next-3", "title": "Tomorrow's match postponed", "text": "Cardiff against Swansea was postponed. "
      "Officials in Cardiff cited rain.", "source": "Paper", "url": "https://paper.example/match",
      "published": "2020-04-28T09:00:00Z"},  # the day after --date 2020-04-27: not in that day's brief
+    {"id": "slow-3", "title": "Library reopens", "text": "Ely library reopened its reading room. "
+     "Librarian Tom Hale welcomed 40 visitors.", "source": "Paper", "url": "https://paper.example/library",
+     "published": "2020-04-25T23:30:00Z"},  # published late on the first day; the feed carries it only on the third
 ]
 MORNINGS = [(date(2020, 4, 25), DAY_1), (date(2020, 4, 26), DAY_2), (date(2020, 4, 27), DAY_3)]
 
@@ -132,7 +135,8 @@ def test_each_morning_shows_only_what_is_new_since_the_last_brief(built):
     out = built / "briefs"
     assert _ids(out, date(2020, 4, 25)) == ["bake-1", "kim-1"]  # old-1: before the day before --date
     assert _ids(out, date(2020, 4, 26)) == ["kim-2", "rail-2"]  # kim-1 and bake-1 were shown yesterday
-    assert _ids(out, date(2020, 4, 27)) == ["late-3"]  # next-3 is published after the end of --date
+    # next-3 is published after the end of --date; slow-3 before the previous brief's day, but no brief showed it
+    assert _ids(out, date(2020, 4, 27)) == ["late-3", "slow-3"]
 
 
 def test_nothing_new_is_one_line_naming_the_previous_brief(echo, utc, tmp_path):

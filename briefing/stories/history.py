@@ -1,6 +1,6 @@
 """Since the last brief: what a build covers by default, and which reports earlier briefs already showed.
 
-A brief for day D covers the reports published after the start of the day of the previous brief of the same
+A brief for day D covers the reports published after the start of the day before the previous brief of the same
 output folder (of the day before D when there is none; --since overrides) and before the end of D, less every
 report an earlier brief of that folder showed (by content, and by web address). An undated report
 counts from when it was first seen, and is never "after" D: a backfill reads past days today.
@@ -9,6 +9,9 @@ So a brief depends only on its inputs and on the briefs before its day: a rerun 
 a backfill of past days, day by day, gives the briefs their mornings gave. The lower bound reaches back to the
 start of the previous brief's day (not to the moment it was built), so a report a feed carries only after that
 brief was built is still new the next morning; what the previous brief did show is left out by the shown set.
+It reaches one day further (LATE): feeds carry some reports a day or more after their publication time (on ten
+real mornings, 21 reports published late on one day first appeared in the feeds two mornings later, and no brief
+showed them); the shown set keeps that extra day from repeating anything.
 """
 
 from __future__ import annotations
@@ -46,11 +49,15 @@ def start_of(day: date) -> datetime:
     return datetime.combine(day, time.min).astimezone()
 
 
+LATE = timedelta(days=1)  # how much earlier than the previous brief's day a report may be published and still be new
+
+
 def window(state: State | None, out: Path, day: date, since: datetime | None = None) -> Window:
-    """The window of the brief for `day` in folder `out` (without a state: since the start of the day before)."""
+    """The window of the brief for `day` in folder `out`: from the start of the day before the previous brief's
+    (LATE), or without one from the start of the day before `day`."""
     found = state.previous_brief(folder_key(out), day.isoformat()) if state is not None else None
     previous = date.fromisoformat(found) if found else None
-    start = since if since is not None else start_of(previous or day - timedelta(days=1))
+    start = since if since is not None else start_of(previous - LATE if previous else day - timedelta(days=1))
     return Window(start, start_of(day + timedelta(days=1)), previous, since is not None)
 
 
