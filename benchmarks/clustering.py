@@ -221,12 +221,14 @@ def tune(encoder) -> float:
 
 
 def sections_accuracy(encoder, names=None):
-    """Accuracy of section choice on bbc-dev against its categories, with the given (default) sections."""
+    """Accuracy of section choice on bbc-dev against its categories, with the given (default) sections and the
+    shipped section models (bbc-dev is in their training data: a check that the package reads them, not a
+    held-out figure; training/train_sections.py --evaluate-only gives those)."""
     import numpy as np
 
     from briefing.config import Settings
     from briefing.documents import Article
-    from briefing.stories.sections import classify, descriptions, story_text
+    from briefing.stories.sections import classify, descriptions, load_section_models, story_text
 
     rows = load("bbc-dev.jsonl")
     names = list(names or Settings().sections)
@@ -235,7 +237,9 @@ def sections_accuracy(encoder, names=None):
     pv = encoder.encode([p for _, p in flat], max_length=128)
     blocks = embed([Article(r["id"], r["title"], r["text"], r["source"]) for r in rows], encoder)
     sv = np.stack([b.mean(0) / np.linalg.norm(b.mean(0)) for b in blocks])
-    got = classify(sv, names, pv, [n for n, _ in flat], texts=[story_text([(r["title"], r["text"])]) for r in rows])
+    tv = np.stack([b[-1] if r["title"] else v for b, v, r in zip(blocks, sv, rows, strict=True)])  # title last
+    got = classify(sv, names, pv, [n for n, _ in flat], load_section_models(),
+                   texts=[story_text([(r["title"], r["text"])]) for r in rows], title_vecs=tv)
     want = [BBC_SECTION[r["id"].split("-")[1]] for r in rows]
     per = Counter(w for g, w in zip(got, want, strict=False) if g == w)
     total = Counter(want)

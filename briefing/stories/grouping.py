@@ -66,8 +66,8 @@ def cluster(articles: Sequence[Article], sim: np.ndarray | None, threshold: floa
     """Groups of article indices, one per story, in order of each group's first article: copies joined, then
     groups merged by average linkage while at least `threshold` similar (`sim`: pairwise; None: copies only).
     Live blogs and roundups (stories/kinds.py) tell several events at once, so they never bridge two: the
-    others are grouped without them, then each joins the one group it is most like, if that is `threshold`
-    similar on average, else stays a story of its own."""
+    others are grouped without them, then a live blog joins the one group it is most like, if that is
+    `threshold` similar on average; a roundup (a digest of the day's items) joins none: it is a story of its own."""
     members = copy_groups(len(articles), near_copies(articles, p))
     if sim is not None and len(members) > 1:
         many = [m for m in members if all(articles[i].kind in MANY_EVENTS for i in m)]
@@ -75,7 +75,7 @@ def cluster(articles: Sequence[Article], sim: np.ndarray | None, threshold: floa
         for m in many:
             links = [float(sim[np.ix_(m, g)].mean()) for g in members]
             best = int(np.argmax(links)) if links else -1
-            if best >= 0 and links[best] >= threshold:
+            if best >= 0 and links[best] >= threshold and any(articles[i].kind == "live" for i in m):
                 members[best] = members[best] + m
             else:
                 members.append(m)
