@@ -404,3 +404,31 @@ def test_mail_and_developing_settings_are_checked(line, message, echo, tmp_path)
     (tmp_path / "c.toml").write_text(line + "\n")
     r = _build(tmp_path, "--config", tmp_path / "c.toml")
     assert r.exit_code == 2 and message in r.stderr and r.stderr.count("\n") == 1
+
+
+# -- what links a story to an earlier one: the rules a reader's check of the ten real mornings asked for ------------
+
+def test_a_live_blogs_daily_issue_is_told_by_its_address_across_days_and_its_headline():
+    from briefing.stories.developing import live_issues
+
+    urls = [["https://www.nytimes.com/2020/04/29/business/stock-market-today-coronavirus.html"],
+            ["https://www.nytimes.com/2020/04/30/business/stock-market-today-coronavirus.html"],
+            ["https://www.nytimes.com/2020/04/30/us/politics/pence-mask.html"],
+            ["https://www.nytimes.com/2020/05/01/us/politics/pence-mask.html"],
+            ["https://paper.example/markets-live"]]
+    heads = ["Stock Markets in Asia Rise: Live Updates", "Markets in Asia Rise After Wall Street Rally: Live Updates",
+             "Pence Did Not Wear a Mask at the Mayo Clinic", "Pence wears a mask after all",  # a slug reused, no marker
+             "Markets live"]  # a marker but no other day's issue
+    assert live_issues(urls, heads).tolist() == [True, True, False, False, False]
+
+
+def test_two_stories_sharing_one_persons_name_share_one_name():
+    from briefing.stories.developing import one_name
+
+    jordan_1 = ["Michael Jordan was offered $100M to appear at an event", "Michael Jordan turned it down."]
+    jordan_2 = ["The billion-dollar move that Michael Jordan almost missed"]
+    assert one_name({"michael", "jordan"}, jordan_1, jordan_2)  # two words written together in both: one name
+    kim_1 = ["Kim Jong Un absent from anniversary", "South Korean officials in Seoul say Kim Jong Un is well."]
+    kim_2 = ["Kim Jong Un appears in public", "Officials in Seoul say Kim Jong Un is alive."]
+    assert not one_name({"kim", "jong", "un", "seoul"}, kim_1, kim_2)  # Kim Jong Un and Seoul: two
+    assert not one_name({"michael", "jordan"}, ["Michael met Jordan"], ["Jordan and Michael"])  # never adjacent in both
