@@ -38,6 +38,7 @@ from briefing.stories.kinds import article_kind, kind_from_title, kind_from_type
     ("https://example.com/2019/story", "2016 in review: the year in science", [], ("news", "default")),
     ("https://example.com/2019/story", "The Impeachment Clock | National Review", [], ("news", "default")),
     ("https://example.com/2019/story", "Live-streaming classes boom", [], ("news", "default")),
+    ("https://www.cnn.com/collections/biden-intl-050120/", "Biden denies ex-aide's allegation", [], ("news", "default")),
 ])
 def test_kind_from_url_title_and_categories(url, title, categories, want):
     assert article_kind(url, title, categories) == want

@@ -56,7 +56,8 @@ SEGMENT_KIND = {
     "slideshow": "video", "slideshows": "video", "podcast": "video", "podcasts": "video",
     # roundups and newsletters
     "briefing": "roundup", "briefings": "roundup", "newsletter": "roundup", "newsletters": "roundup",
-    "collections": "roundup", "morning-report": "roundup",
+    "morning-report": "roundup",
+    # not CNN's /collections/<topic>/: its feed items there each tell one story (they would join no other report)
 }
 _SLUG_KIND = [
     (re.compile(r"(?:^|[-_])(?:live-updates?|live-blog|liveblog|live-coverage|as-it-happened|live-news|"
