@@ -34,6 +34,11 @@ START_TIMEOUT = 120.0  # s to start a local Ray: 5-10 s on the 2-core machine, s
 # address is 127.0.0.1. Without it Ray on Linux finds its address by routing a UDP socket to 8.8.8.8:53, even for
 # _node_ip_address="127.0.0.1", which it takes for "this machine's address" (ray-project/ray#59110).
 SINGLE_MACHINE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+# Ray's usage statistics, on by default, report to Ray's server a minute after a head node starts: a local Ray of
+# this offline tool starts with them off. (Ray's head process still asks the link-local cloud metadata address
+# 169.254.169.254 which cloud it runs on, whatever this setting: strace of `build --engine ray`; nothing of ours
+# is sent.)
+USAGE_STATS = "RAY_USAGE_STATS_ENABLED"
 
 
 @contextlib.contextmanager
@@ -163,12 +168,16 @@ def _auth_failure(error: BaseException) -> bool:
 
 @contextlib.contextmanager
 def _single_machine() -> Iterator[None]:
-    """While a local Ray starts: Ray's single-machine mode, for this process (whose Ray may have read the
-    variable at import already) and for the Ray processes it starts (they inherit the variable and keep it)."""
+    """While a local Ray starts: Ray's single-machine mode and its usage statistics off, for this process (whose
+    Ray may have read the variable at import already) and for the Ray processes it starts (they inherit the
+    variables and keep them)."""
     from ray._private import ray_constants
 
     before_env, before = os.environ.get(SINGLE_MACHINE), getattr(ray_constants, "ENABLE_RAY_CLUSTER", None)
+    before_usage = os.environ.get(USAGE_STATS)
     os.environ[SINGLE_MACHINE] = "0"
+    if before_usage is None:  # a user's own setting stands
+        os.environ[USAGE_STATS] = "0"
     if before is not None:  # what Ray 2.60 reads; a later Ray may name it otherwise (the loopback test would say so)
         ray_constants.ENABLE_RAY_CLUSTER = False
     try:
@@ -180,6 +189,8 @@ def _single_machine() -> Iterator[None]:
             os.environ.pop(SINGLE_MACHINE, None)
         else:
             os.environ[SINGLE_MACHINE] = before_env
+        if before_usage is None:
+            os.environ.pop(USAGE_STATS, None)
 
 
 @contextlib.contextmanager
