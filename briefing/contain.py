@@ -52,9 +52,6 @@ class LeftOut:
         """Lines already reported elsewhere (the plan's problems): recorded, not said again."""
         self.lines.extend(lines)
 
-    def error(self, item: str, error: BaseException) -> None:
-        self.add(describe(item, error))
-
     def __len__(self) -> int:
         return len(self.lines)
 
