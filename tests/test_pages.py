@@ -257,3 +257,11 @@ def test_summary_record_has_url_published_authors():
     rec = summary_record(art, Summary("a", "T", ("One.",), "lead"))
     assert rec["url"] == "https://x.com/a" and rec["published"] == "2020-01-02T03:04:00+00:00"
     assert rec["authors"] == ["Jane Doe"] and rec["language"] == "en"
+
+
+def test_a_bullet_without_an_outlet_has_no_empty_source_line():
+    from briefing.publish.render import bullet
+
+    art = Article(id="a", title="Budget passes", text="The council approved the budget.", source="")
+    assert bullet(art, Summary("a", "Budget passes", ("The council approved the budget.",), "lead")) == \
+        "- **Budget passes** The council approved the budget."

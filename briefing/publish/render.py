@@ -109,7 +109,8 @@ def bullet(article: Article, summary: Summary, sources: str | None = None) -> st
     rest = " ".join(md_escape(s) for s in summary.rest())
     if rest:
         line += f" {rest}"
-    return f"{line}  \n  *{sources or source_line(article)}*"
+    sources = sources or source_line(article)
+    return f"{line}  \n  *{sources}*" if sources else line  # an article that names no outlet, date or place
 
 
 MORE = "More stories"
