@@ -30,7 +30,7 @@ the 22,600 items first takes longer, and is cached in --cache):
   2. fit + validation + AG half 0 + BBC -> --heldout folder; scored by the package on the test split and AG half 1
   3. everything -> briefing/models/weights/sections/ (what ships)
 
-    python training/train_sections.py [--cache DIR] [--heldout DIR] [--evaluate-only]
+    python training/train_sections.py [--cache DIR] [--heldout DIR] [--out DIR] [--evaluate-only]
 """
 
 from __future__ import annotations
@@ -301,6 +301,7 @@ def main() -> None:
                     help="where the sentence vectors are cached")
     ap.add_argument("--heldout", type=Path, default=Path.home() / ".cache" / "briefing-training" / "sections-heldout",
                     help="where the models trained without the test split go")
+    ap.add_argument("--out", type=Path, default=OUT, help="where the shipped models go (default: the package's)")
     ap.add_argument("--evaluate-only", action="store_true", help="score the models in --heldout, train nothing")
     args = ap.parse_args()
     d = Data(args.cache)
@@ -331,10 +332,10 @@ def main() -> None:
     check_numpy(m, args.heldout, d.x["sections"][val[:400]], [d.text["sections"][i] for i in val[:400]])
     evaluate(d, args.heldout)
 
-    print(f"3. shipped models (every labelled item + AG News + BBC) -> {OUT}", flush=True)
+    print(f"3. shipped models (every labelled item + AG News + BBC) -> {args.out}", flush=True)
     m = fit(*d.training_set(np.ones(len(d.rows), bool), np.ones(len(d.ag), bool)))
-    save(m, OUT, embed_weight, news_threshold)
-    check_numpy(m, OUT, d.x["agnews"][:300], d.text["agnews"][:300])
+    save(m, args.out, embed_weight, news_threshold)
+    check_numpy(m, args.out, d.x["agnews"][:300], d.text["agnews"][:300])
 
 
 if __name__ == "__main__":
