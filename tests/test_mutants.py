@@ -13,11 +13,12 @@ import socket
 
 import pytest
 
-from briefing.contain import LeftOut, describe, named
+from briefing.contain import LeftOut, attempt, describe, named
 from briefing.documents import Article
 from briefing.errors import IngestError
 from briefing.read import addresses
-from briefing.text.urls import hostname, redact, safe_url
+from briefing.text import sanitize
+from briefing.text.urls import hostname, redact, safe_id, safe_url
 
 # -- urls.redact: an address safe_url refuses (another scheme, a broken host) is shown up to its query ---------
 
@@ -64,6 +65,13 @@ def test_blank_parameters_stay_when_a_secret_is_dropped_or_marked():
     assert redact(url) == "https://news.example/a?token=REDACTED&flag=&page=2"
 
 
+def test_a_path_and_fragment_keep_their_readable_characters_and_their_escapes():
+    """What RFC 3986 allows in a path or fragment stays as written, and an escape is not escaped again, so a link
+    reads as the feed gave it and sanitising it twice changes nothing."""
+    url = "https://x.example/~ann/a%20b;v=1:2@3!*+,$&=.html#part-2:~x/y?z"
+    assert safe_url(url) == url and safe_url(safe_url(url)) == url
+
+
 def test_a_host_is_written_lowercase_without_its_root_dot():
     assert safe_url("https://News.Example.BOX./a") == "https://news.example.box/a"
 
@@ -78,6 +86,15 @@ def test_a_host_name_may_be_253_characters_and_no_longer():
     name = ".".join(["a" * 63] * 3 + ["b" * 61])
     assert len(name) == 253 and hostname(f"https://{name}/") == name
     assert hostname(f"https://{name}c/") is None and safe_url(f"https://{name}c/") is None
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("HTTPS://user:pw@x.example/a?token=s3cr3t&id=7", "https://x.example/a?id=7"),  # a scheme in capitals
+    ("ftp://user:pw@h.example/a?token=s3cr3t", "ftp://h.example/a"),  # an address safe_url refuses
+    ("tag:example.org,2026:entry-7", "tag:example.org,2026:entry-7"),  # not a URL: kept as it is
+])
+def test_an_id_that_is_an_address_carries_no_credential_or_token(value, shown):
+    assert safe_id(value) == shown
 
 
 # -- addresses: what a name resolves to -------------------------------------------------------------------
@@ -139,3 +156,35 @@ def test_an_article_is_named_by_its_source_and_title_else_its_id():
     assert named(Article(id="a1", title="Storm nears coast", text="x", source="Reuters")) == "Reuters: Storm nears coast"
     assert named(Article(id="a1", title=None, text="x", source="")) == "article: a1"
     assert len(named(Article(id="a1", title="t" * 300, text="x", source="s"))) == 160
+
+
+def test_without_a_ledger_an_items_failure_is_a_warning_and_the_caller_goes_on(caplog):
+    caplog.set_level(logging.DEBUG, logger="briefing.contain")
+
+    def boom(name):
+        raise ValueError(f"cannot read {name}")
+
+    assert attempt(None, "b.xml", boom, "b.xml") is None
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [describe("b.xml", ValueError("cannot read b.xml"))]
+
+
+def test_with_a_ledger_an_items_failure_is_recorded_and_a_success_passes_through():
+    ledger = LeftOut(log=False)
+    assert attempt(ledger, "a.xml", int, "41") == 41
+    assert attempt(ledger, "b.xml", int, "x") is None
+    assert ledger.lines == [describe("b.xml", ValueError("invalid literal for int() with base 10: 'x'"))]
+
+
+# -- sanitize: the text an article's body keeps ---------------------------------------------------------------
+
+
+def test_a_body_keeps_its_lines_and_tabs_and_loses_every_other_control():
+    assert sanitize.text("Rome\r\nMarkets\rfell\t3%.\x1b[31m Red\x1b[0m\u202e\x07\ufeff") == "Rome\nMarkets\nfell\t3%. Red"
+    assert sanitize.text("plain words\nand lines") == "plain words\nand lines"
+    assert sanitize.text("") == "" and sanitize.xml_safe("a\ud800b\x00") == "ab"
+
+
+def test_a_one_line_field_turns_line_breaks_into_spaces_and_drops_controls():
+    assert sanitize.line("Storm\r\nnears\u2028the\tcoast\x07s\x1b[1m!\u2029") == "Storm nears the coasts!"
+    assert sanitize.line("Already one line") == "Already one line" and sanitize.line("") == ""
