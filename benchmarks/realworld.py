@@ -17,6 +17,8 @@ Prints, on peers/ (81 pages from the test suites of trafilatura, mozilla/readabi
   lead (or one the truth has before it);
 - crashes: an exception outside the BriefingError family; stdin differs: the page's bytes on stdin ("-", no
   suffix) or as serve's text field read differently from the file (title, text, source, url, dateline, published);
+with --build, the real day's build over all pages (peers/ and aeb/, 208): `briefing build` as a user runs it
+(exit status, stories, file names shown as sources, empty "Source:" lines, seconds);
 and on aeb/ (real news pages with the human-marked article body in ground-truth.json):
 - article-body extraction token P/R/F1 (the benchmark's own measure: whitespace tokens, as
   multisets), ours beside plain trafilatura.extract on the same pages;
@@ -361,6 +363,34 @@ def report_peers(res: dict, show: bool) -> dict:
     return figures
 
 
+def build_all() -> None:
+    """`briefing build` over every real page (peers/ and aeb/) into a temporary folder, as a user would run it."""
+    import subprocess
+    import tempfile
+
+    folders = [str(REAL / "peers" / "html"), str(REAL / "aeb" / "html")]
+    pages = sum(len(list(Path(f).glob("*.html"))) for f in folders)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.time()
+        run = subprocess.run([sys.executable, "-m", "briefing", "build", *folders, "-o", tmp, "-f", "all",
+                              "--since", "1990-01-01", "--no-cache", "-q"], capture_output=True, text=True,
+                             cwd=ROOT)
+        secs = time.time() - t0
+        md = next(iter(sorted(Path(tmp).glob("2*.md"))), None)
+        text = md.read_text() if md else ""
+    source_lines = re.findall(r"^.*Sources? ?(?:\(\d+\))?:.*$", text, re.M)
+    shown = [re.sub(r"\]\([^)]*\)", "]", ln) for ln in source_lines]  # the names shown, not the link targets
+    file_names = [ln for ln in shown if re.search(r"\.(?:html?|txt)\b", ln)]
+    empty = [ln for ln in text.splitlines() if ln.strip() in ("**", "*Source: *", "*Source:*")]
+    bullets = len(re.findall(r"^\s*- ", text, re.M))
+    print(f"build over {pages} real pages: exit {run.returncode} ({secs:.0f} s), {bullets} bullets, "
+          f"{len(source_lines)} source lines, {len(file_names)} naming a file, {len(empty)} empty")
+    for ln in file_names[:10] + empty[:10]:
+        print(f"    {ln[:140]}")
+    if run.returncode:
+        print(run.stderr[-2000:])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-model", action="store_true", help="extraction and feeds only (no summaries; peers with the "
@@ -369,7 +399,10 @@ def main() -> None:
     ap.add_argument("--only", choices=["peers", "aeb"], help="only peers/, or only aeb/ and feeds/")
     ap.add_argument("--show", action="store_true", help="list every miss on peers/")
     ap.add_argument("--details", type=Path, help="write peers/' rows and figures as JSON here")
+    ap.add_argument("--build", action="store_true", help="only the real day's build over all pages")
     args = ap.parse_args()
+    if args.build:
+        return build_all()
     import logging
 
     logging.basicConfig(level=logging.ERROR)
