@@ -61,7 +61,7 @@ def main() -> int:
               file=sys.stderr)
         return 1
     print(f"wheel check: briefing {briefing.__version__} from {installed.parent}; {len(stories)} stories, "
-          f"{len(compressed)} compressed headlines on the seeds, {len(learned)} sections from the trained models")
+          f"{len(compressed)} compressed headlines on the seeds, {learned} sections from the trained models")
     return 0
 
 
