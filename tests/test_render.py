@@ -189,3 +189,17 @@ def test_more_stories_line_names_each_outlet_once():
                         url=f"https://varthabharati.example/{i}") for i in range(2)]
     line = more_line(story(*two, make_article("Ambassador in Bangalore.", id="v3", source="DH")))
     assert line == "- [Ambassador visits Bangalore.](https://varthabharati.example/0) · Varthabharathi · DH"
+
+
+def test_a_report_that_names_no_outlet_adds_no_empty_name_to_the_sources():
+    from briefing.publish.render import story_sources
+
+    unnamed = make_article("Council approves budget. Taxes rise.", id="f1", source="")
+    wire = make_article("Council approves budget. Taxes rise 3 percent.", id="w1", source="Example Wire",
+                        url="https://wire.example/budget")
+    paper = make_article("The council approved its budget.", id="p1", source="City Paper",
+                         url="https://paper.example/budget")
+    assert story_sources(story(unnamed, wire)) == "Source: [Example Wire](https://wire.example/budget)"
+    assert story_sources(story(unnamed, wire, paper)) == ("Sources (2): [Example Wire](https://wire.example/budget)"
+                                                          " · [City Paper](https://paper.example/budget)")
+    assert story_sources(story(unnamed)) == ""

@@ -82,10 +82,11 @@ def story_sources(story: Story) -> str:
     its first report)."""
     firsts: dict[str, Article] = {}
     for a in story.sources():
-        firsts.setdefault(a.source, a)  # each outlet's first report
+        if a.source:  # a report that names no outlet (a local file) adds no name
+            firsts.setdefault(a.source, a)  # each outlet's first report
     sources = list(firsts.values())
-    if len(sources) == 1:
-        return source_line(story.lead)
+    if len(sources) <= 1:
+        return source_line(story.lead if not sources or sources[0] is story.lead else sources[0])
     line = f"Sources ({len(sources)}): " + " · ".join(_source_ref(a) for a in sources)
     if story.lead.truncated:
         line += " · cut off in the source"
