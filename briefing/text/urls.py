@@ -13,7 +13,7 @@ import ipaddress
 import re
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-_SECRET_KEY = re.compile(r"token|key|secret|pass|auth|sig|session|code|credential", re.I)
+_SECRET_KEY = re.compile(r"token|key|secret|pass|auth|sig|session|sessid|(?:^|[_-])sid$|code|credential", re.I)  # PHPSESSID, sid
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")  # one DNS label, IDNA-encoded ("xn--...")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]")
 _KEEP = "/:@!$&*+,;=%~.-_?#"  # left as they are in a path, query or fragment (all else percent-encoded)
