@@ -484,10 +484,10 @@ def test_a_splitter_failure_leaves_out_one_article(seeds, echo, tmp_path, monkey
 
     real = segment.split_sentences
 
-    def fragile(text):
+    def fragile(text, *args, **kw):
         if "BOOM" in text:
             raise RecursionError("maximum recursion depth exceeded")
-        return real(text)
+        return real(text, *args, **kw)
 
     monkeypatch.setattr(segment, "split_sentences", fragile)
     (tmp_path / "boom.txt").write_text(f"Port terminal opens\n\nBOOM. {BODY}\n")
