@@ -203,3 +203,12 @@ def test_a_report_that_names_no_outlet_adds_no_empty_name_to_the_sources():
     assert story_sources(story(unnamed, wire, paper)) == ("Sources (2): [Example Wire](https://wire.example/budget)"
                                                           " · [City Paper](https://paper.example/budget)")
     assert story_sources(story(unnamed)) == ""
+
+
+def test_a_briefing_of_reports_naming_no_outlet_counts_no_source():
+    from briefing.publish.render import more_line
+
+    unnamed = make_article("Council approves budget. Taxes rise.", id="f1", source="")
+    day = compose(date(2026, 2, 5), [story(unnamed)], [0], "test", sections=["World"])
+    assert json.loads(to_json(day))["sources"] == 0
+    assert more_line(story(unnamed)) == "- Council approves budget."

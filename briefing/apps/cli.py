@@ -292,7 +292,7 @@ def closing_line(result, seconds: float) -> str:
     """What a run built, in one line on stderr: stories, articles, sources, files, what was left out, time."""
     b = result.briefing
     stories = b.all_stories
-    sources = len({a.source for s in stories for a in s.articles})
+    sources = len({a.source for s in stories for a in s.articles if a.source})  # outlets named
     names = [p.name for p in result.paths]
     files = names[0] + "".join(f", {n.rsplit('.', 1)[-1]}" for n in names[1:]) if names else "nothing"
     left = f"; {len(result.problems)} left out (see above)" if result.problems else ""

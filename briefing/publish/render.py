@@ -121,11 +121,12 @@ def more_line(story: Story, note: Note | None = None) -> str:
     """One line of "More stories": the headline, linked to its first web address, and its sources."""
     url = next((u for u in (_safe_url(a.url) for a in story.sources()) if u), None)
     head = md_escape(story.summary.headline)
-    names = " · ".join(md_escape(n) for n in dict.fromkeys(a.source for a in story.sources()))  # each outlet once
+    parts = [md_escape(n) for n in dict.fromkeys(a.source for a in story.sources() if a.source)]  # each outlet once
     developing = developing_line(note).removesuffix(" · ")
     if developing:  # "· developing, day 2 · earlier: [Mon 27 April](2020-04-27.html#s-…)"
-        names += " · " + developing[0].lower() + developing[1:]
-    return f"- [{head}]({url}) · {names}" if url else f"- {head} · {names}"
+        parts.append(developing[0].lower() + developing[1:])
+    tail = "".join(f" · {p}" for p in parts)
+    return f"- [{head}]({url}){tail}" if url else f"- {head}{tail}"
 
 
 def _plural(n: int, word: str) -> str:
@@ -138,7 +139,7 @@ def front_matter(briefing: Briefing) -> dict:
         "date": briefing.day.isoformat(),
         "stories": len(stories),
         "articles": briefing.articles,
-        "sources": len({a.source for s in stories for a in s.articles}),
+        "sources": len({a.source for s in stories for a in s.articles if a.source}),  # outlets named
         "sections": [sec.name for sec in briefing.sections] + ([MORE] if briefing.more else []),
         "model": briefing.model,
         "omitted": briefing.omitted,
