@@ -6,4 +6,5 @@
     plaintext.py  text and Markdown files                     encoding.py  bytes -> text
     furniture.py  page furniture and trailers                 publisher.py source names
     http.py       feeds and pages over HTTP                   addresses.py which addresses may be fetched
+    pagemeta.py   a page's own statements: title candidates, publisher, authors, dates, deks, leads
 """
