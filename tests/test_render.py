@@ -212,3 +212,14 @@ def test_a_briefing_of_reports_naming_no_outlet_counts_no_source():
     day = compose(date(2026, 2, 5), [story(unnamed)], [0], "test", sections=["World"])
     assert json.loads(to_json(day))["sources"] == 0
     assert more_line(story(unnamed)) == "- Council approves budget."
+
+
+def test_top_stories_are_in_the_days_language():
+    english = [story(make_article(f"Council {w} approves budget. Taxes rise.", id=f"e{k}", language="en",
+                                  source=f"Paper {k}"), section="Politics") for k, w in enumerate("abcdef")]
+    chinese = story(make_article("外国专家：中美合作共赢符合国际社会利益。多名外国专家告诉记者。", id="zh", language="zh",
+                                 source="China Daily", title="外国专家：中美合作共赢符合国际社会利益"), section="World")
+    day = compose(date(2026, 2, 5), [chinese, *english], list(range(7)), "test", sections=["World", "Politics"])
+    top = next(s for s in day.sections if s.name == TOP)
+    assert chinese not in top.stories and len(top.stories) == 3  # the first in the input, but not the reader's language
+    assert chinese in next(s for s in day.sections if s.name == "World").stories

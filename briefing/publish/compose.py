@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
@@ -37,13 +38,17 @@ def compose(day: date, stories: Sequence[Story], positions: Sequence[int], model
     short briefing still shows its sections.
     Stories with nothing to say are dropped; empty sections are omitted; a section's stories
     beyond `per_section` go to Briefing.more (a compact list), so nothing read is hidden. A title-only
-    item (no text: a feed entry whose page could not be fetched) is never a top story.
+    item (no text: a feed entry whose page could not be fetched) is never a top story, nor is a story in another
+    language than most of the day's (a Chinese report among English ones stays in its section).
     """
     kept = [(s, p) for s, p in zip(stories, positions, strict=True) if s.summary.headline.strip()]
     ranked = rank([s for s, _ in kept], [p for _, p in kept])
     out: list[Section] = []
     n_top = min(top, -(-len(ranked) // 3))
-    eligible = [s for s in ranked if any(a.text.strip() for a in s.articles)]
+    languages = Counter(s.lead.language for s in ranked if s.lead.language)
+    reader = languages.most_common(1)[0][0] if languages else None  # the day's language: the reader's
+    eligible = [s for s in ranked if any(a.text.strip() for a in s.articles)
+                and s.lead.language in (None, reader)]
     top_stories = eligible[:n_top]
     if top_stories:
         out.append(Section(TOP, tuple(top_stories)))
