@@ -452,7 +452,7 @@ def test_sources_from_config_and_log_file(seeds, echo, tmp_path):
     assert "Built 2026-02-05.md, html: 4 stories from 4 articles" in log.read_text()
     r = runner.invoke(app, ["build", "--config", str(cfg), "-d", "2026-02-05"])
     assert r.stdout.splitlines()[0].endswith("2026-02-05.md")
-    assert r.stderr.startswith("Built 2026-02-05.md, html: 4 stories from 4 articles (1 source) in ")
+    assert r.stderr.startswith("Built 2026-02-05.md, html: 4 stories from 4 articles in ")  # the seeds name no outlet
 
 
 def test_no_inputs_anywhere_is_a_usage_error():

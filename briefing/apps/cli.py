@@ -296,9 +296,9 @@ def closing_line(result, seconds: float) -> str:
     names = [p.name for p in result.paths]
     files = names[0] + "".join(f", {n.rsplit('.', 1)[-1]}" for n in names[1:]) if names else "nothing"
     left = f"; {len(result.problems)} left out (see above)" if result.problems else ""
+    outlets = f" ({sources} source{'' if sources == 1 else 's'})" if sources else ""  # none: local files name none
     return (f"Built {files}: {len(stories)} stor{'y' if len(stories) == 1 else 'ies'} from {b.articles} "
-            f"article{'' if b.articles == 1 else 's'} ({sources} source{'' if sources == 1 else 's'}){left} "
-            f"in {seconds:.1f} s.")
+            f"article{'' if b.articles == 1 else 's'}{outlets}{left} in {seconds:.1f} s.")
 
 
 @app.command(epilog=SUMMARIZE_EXAMPLES)
