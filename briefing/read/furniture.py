@@ -432,9 +432,3 @@ def page_lines(lines: list[str], tree, model: Model | None = None) -> list[str]:
                 continue
         kept.append(line)
     return kept
-
-
-def is_furniture(line: str, model: Model | None = None) -> bool:
-    """Is this line (without its page) furniture, by its words alone?"""
-    model = model or load()
-    return model is not None and model.proba(features(line, None)) >= model.text_threshold

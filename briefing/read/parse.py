@@ -26,7 +26,6 @@ logger = logging.getLogger(__name__)
 MAX_BYTES = 50 * 1024 * 1024  # a day's news is far smaller; larger inputs are a mistake
 
 
-TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ""}
 
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ..config import Settings
@@ -62,11 +61,3 @@ def read_feeds(urls: Sequence[str], settings: Settings, state: State | None = No
     with track(progress, "fetching", len(urls)) as advance:
         return read_urls(list(urls), state, settings.fetch_timeout, allow_private=settings.allow_private_fetch,
                          budget_s=settings.fetch_budget, advance=advance)
-
-
-def select_since(articles: Sequence[Article], since: datetime, first_seen: dict[str, datetime]) -> list[Article]:
-    """Articles published (or, undated, first seen) at or after `since` (timezone-aware)."""
-    def when(a: Article) -> datetime:
-        moment = a.published or first_seen.get(a.id) or datetime.now(UTC)
-        return moment if moment.tzinfo else moment.astimezone()  # naive = local time
-    return [a for a in articles if when(a) >= since]

@@ -405,9 +405,3 @@ def remember(run: Run, day: date, win: Window, briefing: Briefing, notes: Mappin
                      getattr(encoder, "identity", None) if vecs is not None else None))
     run.state.record_brief(folder_key(run.settings.out), day.isoformat(), win.since.timestamp(), shown, rows,
                            (day - timedelta(days=KEEP_DAYS)).isoformat())
-
-
-def counts(notes: Mapping[str, Note]) -> Counter:
-    """How many stories are new and how many developing."""
-    return Counter(n.status for n in notes.values())
-

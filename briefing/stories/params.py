@@ -16,8 +16,6 @@ class GroupingParams:
     # event_similarity() threshold: the first 0.02 step with pairwise precision >= 0.95 on ECB+ dev
     # (benchmarks/clustering.py --sweep; README), kept after the neighbourhoods and the two-mean linkage
     same_event: float = 0.42
-    # coverage-only threshold: best F1 on a simulated CNN/DailyMail day (clustering.py --tune: 0.983 at 0.54)
-    same_story: float = 0.54
     # subtracted per day apart beyond the first: reports days apart need more evidence (ECB+ dev, README)
     day_penalty: float = 0.05
     # nearest articles that make an article's neighbourhood (ECB+ dev; README "shared neighbourhoods")
