@@ -265,3 +265,22 @@ def test_a_bullet_without_an_outlet_has_no_empty_source_line():
     art = Article(id="a", title="Budget passes", text="The council approved the budget.", source="")
     assert bullet(art, Summary("a", "Budget passes", ("The council approved the budget.",), "lead")) == \
         "- **Budget passes** The council approved the budget."
+
+
+@pytest.mark.parametrize("ld_type, want", [("OpinionNewsArticle", "opinion"), ("LiveBlogPosting", "live"),
+                                           ("ReviewNewsArticle", "opinion"), ("NewsArticle", "news")])
+def test_a_page_says_its_kind_by_its_json_ld_type(ld_type, want):
+    ld = f'<script type="application/ld+json">{{"@type": "{ld_type}", "headline": "Zimbabwe coup"}}</script>'
+    html = page(f'<link rel="canonical" href="https://example.com/2017/zimbabwe">{ld}<title>Zimbabwe coup</title>', PARAS)
+    assert read_meta(load(html)).types == (ld_type,)
+    [art] = parse_html(html, "z.html")
+    assert art.kind == want
+
+
+def test_a_page_names_its_desk_and_it_counts_as_its_category():
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "articleSection": ["World", "Africa"]}</script>'
+    [art] = parse_html(page(f"{ld}<title>Zimbabwe coup</title>", PARAS), "z.html")
+    assert art.category == "World"
+    html = page('<meta property="article:section" content="Opinion"><title>Zimbabwe coup</title>', PARAS)
+    [art] = parse_html(html, "z.html")
+    assert art.category == "Opinion" and art.kind == "opinion"

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..contain import LeftOut, attempt
 from ..documents import Article
 from ..errors import IngestError
+from ..stories.kinds import article_kind
 from .build import article_of, from_body
 from .encoding import decode
 from .feedtext import entry_text, html_to_text, media_texts
@@ -64,10 +65,12 @@ def _entry_article(entry, n: int, name: str, source: str, media: set[str]) -> Ar
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
     published = _from_struct(stamp)
     tags = entry.get("tags") or []
-    category = tags[0].get("term") if tags and isinstance(tags[0], dict) else None
+    terms = [t["term"] for t in tags[:5] if isinstance(t, dict) and isinstance(t.get("term"), str) and t["term"].strip()]
+    category = terms[0] if terms else None
     link = _text_of(entry.get("link")) or None
+    kind, _ = article_kind(link, raw.title, terms)  # the first two terms: later ones are topic keywords
     return article_of(raw, _text_of(entry.get("id")) or link or f"{Path(name).stem}-{n}", source,
-                    published=published, url=link, category=category)
+                      published=published, url=link, category=category, kind=kind)
 
 
 def _text_of(value: object) -> str:

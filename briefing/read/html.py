@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..documents import Article
 from ..errors import IngestError
+from ..stories.kinds import article_kind
 from ..text.rules import word_count
 from . import furniture
 from .build import article_of, from_body, parse_date
@@ -74,8 +75,10 @@ def parse_html(data: bytes | str, name: str, url: str | None = None) -> list[Art
         source = wire_agency(raw.dateline) or ""
         if source and raw.dateline and re.fullmatch(r"\([^()]*\)", raw.dateline.strip()):
             raw = replace(raw, dateline=None)  # "(CNN)" became the source: it is not a place
+    category = meta.section  # the page's own desk; trafilatura's categories are often the site's menu links
+    kind, _ = article_kind(page_url, raw.title, [category] if category else [], page_types=meta.types)
     return [article_of(raw, f"{Path(name).stem}", source, published=published, url=page_url,
-                       authors=_authors(meta, doc))]
+                       authors=_authors(meta, doc), category=category, kind=kind)]
 
 
 _PAGE_START = re.compile(r"<!doctype\s+html|<html[\s>]", re.I)

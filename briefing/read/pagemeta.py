@@ -49,6 +49,8 @@ class PageMeta:
     description: str | None = None
     deks: tuple[str, ...] = ()  # texts marked up as a dek / standfirst
     leads: tuple[str, ...] = ()  # texts marked up as the lead paragraph
+    types: tuple[str, ...] = ()  # the JSON-LD @types of its objects ("NewsArticle", "OpinionNewsArticle", ...)
+    section: str | None = None  # the desk it names: article:section, else JSON-LD articleSection
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -128,6 +130,13 @@ def _names(value) -> list[str]:
     return []
 
 
+def _strings(value) -> list[str]:
+    """A JSON-LD text value that may be a string or a list of them."""
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value[:5] if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def read_meta(tree) -> PageMeta:
     """Everything the page says about itself (empty fields when it says nothing)."""
     if tree is None:
@@ -143,8 +152,13 @@ def read_meta(tree) -> PageMeta:
     authors: list[str] = []
     published = None
     url = None
+    page_types: list[str] = []
+    sections: list[str] = []
     for obj in _ld_objects(tree):
         types = _types(obj)
+        page_types += types
+        if any(_ARTICLE_TYPES.search(t) for t in types):
+            sections += [s for s in _strings(obj.get("articleSection")) if s.strip()]
         if any(_ARTICLE_TYPES.search(t) for t in types):
             head = obj.get("headline")
             if isinstance(head, str) and head.strip() and not any(t in ("WebPage", "ItemPage") for t in types):
@@ -183,6 +197,7 @@ def read_meta(tree) -> PageMeta:
     description = next((metas[k][0] for k in ("og:description", "description", "twitter:description") if k in metas),
                        None)
     deks, leads = marked_paragraphs(tree)
+    section = next(iter(metas.get("article:section", [])), None) or next(iter(sections), None)
     seen: set[str] = set()
     clean_authors = []
     for a in authors:
@@ -192,7 +207,8 @@ def read_meta(tree) -> PageMeta:
             clean_authors.append(a)
     return PageMeta(titles=tuple(titles), site_names=tuple((k, " ".join(v.split())) for k, v in sites if v.strip()),
                     url=url, authors=tuple(clean_authors[:10]), published=published, language=language,
-                    description=description, deks=deks, leads=leads)
+                    description=description, deks=deks, leads=leads, types=tuple(dict.fromkeys(page_types))[:20],
+                    section=" ".join(section.split())[:80] if section else None)
 
 
 def _next_text_element(el):
