@@ -309,13 +309,20 @@ def test_feed_categories_name_sections_whole_by_part_or_by_last_word():
 
 def test_the_page_desk_names_sections_through_one_table():
     """URL directory segments, BBC slug prefixes, desk hosts and feed categories read through SECTION_TERMS."""
-    from briefing.stories.evidence_of_section import from_categories, from_url, page_evidence
+    from briefing.stories.evidence_of_section import NOT_WORLD, from_categories, from_url, page_evidence
 
     assert from_url("https://www.theguardian.com/film/2019/nov/18/knives-out-review") == ("Culture",)
     assert from_url("https://www.nytimes.com/2019/11/19/us/politics/impeachment.html") == ("Politics",)
     assert from_url("https://www.bbc.co.uk/news/health-52417599") == ("Health",)  # the slug's desk
     assert from_url("https://sport.aktualne.cz/fotbal/clanek/r~1/") == ("Sports",)  # a desk host
-    assert from_url("https://www.theguardian.com/us-news/2019/nov/18/shooting") == ()  # a desk with no topic
+    assert from_url("https://www.theguardian.com/media/2019/nov/18/ratings") == ()  # a desk with no topic
+    # a home desk names no topic but says "not foreign news"; a topic beside it wins
+    assert from_url("https://www.theguardian.com/us-news/2019/nov/18/shooting") == (NOT_WORLD,)
+    assert from_url("https://www.bbc.co.uk/news/uk-52417599") == (NOT_WORLD,)
+    assert from_url("https://www.bbc.co.uk/news/uk-politics-52421744") == ("Politics",)
+    assert from_url("https://www.nytimes.com/2020/04/25/us/politics/trump.html") == ("Politics",)
+    assert from_url("https://www.bbc.co.uk/news/world-us-canada-52421744") == ("World",)
+    assert from_categories(["US", "Politics"]) == ("Politics",) and from_categories(["UK News"]) == (NOT_WORLD,)
     assert from_url("https://example.com/2019/11/18/story") is None
     assert from_categories(["Economy & Business"]) == ("Business",)
     assert from_categories(["fox-news/politics"]) == ("Politics",)
@@ -329,6 +336,7 @@ def test_evidence_weighs_a_desk_up_and_unsure_stories_go_to_news():
     threshold goes to "News" unless the page's desk named it; Opinion is never a section."""
     import numpy as np
 
+    from briefing.stories.evidence_of_section import NOT_WORLD, story_evidence
     from briefing.stories.sections import decide
 
     labels = ["World", "Politics", "Culture", "Opinion"]
@@ -338,6 +346,11 @@ def test_evidence_weighs_a_desk_up_and_unsure_stories_go_to_news():
     assert decide(p, labels, names, None, 0.6) == "News"  # unsure
     assert decide(p, labels, names, frozenset({"Culture"}), 0.6) == "Culture"  # the film desk: 0.08 x 20 wins
     assert decide(p, labels, names, frozenset({"World"}), 0.9) == "World"  # the desk agrees: no threshold
+    # a home desk: World weighs 3x less (0.5/3 against Politics 0.42), no section is named, the threshold holds
+    assert decide(p, labels, names, frozenset({NOT_WORLD}), 0.39) == "Politics"
+    assert decide(p, labels, names, frozenset({NOT_WORLD}), 0.9) == "News"
+    assert story_evidence([("https://www.bbc.co.uk/news/uk-52417599", None),
+                           ("https://www.theguardian.com/world/2020/x", None)], names) == {"World"}
     assert decide(p, labels, ["World", "Politics", "Culture"], None, 0.9) == "World"  # no News configured
     assert decide(p, labels, ["Weather"], None, 0.39) is None  # the models know none of the names
 

@@ -5,8 +5,9 @@ One table (SECTION_TERMS) maps a lower-cased term to the default sections it all
     "/news/uk-politics-52421744", a desk host such as "sport.aktualne.cz" or "money.cnn.com"), and
   * the feed item's category ("Tech", "Economy & Business", "fox-news/politics"): whole, by part, or by a
     part's last word ("US Politics", "Cell Biology").
-A term mapped to () is a desk that names no topic (us-news, uk-news, nyregion, local, opinion, video): the
-models decide alone. A category that is a configured section's own name ("Weather", when a user added it)
+A term mapped to () is a desk that names no topic (opinion, video, the media): the models decide alone. A
+home desk (uk, us-news, nyregion, local) names no topic either, but says the story is not foreign news
+(NOT_WORLD): World weighs GEOGRAPHIC_BOOST times less. A category that is a configured section's own name ("Weather", when a user added it)
 names that section.
 
 The evidence is strong but not final (sections.py): the sections it allows weigh EVIDENCE_BOOST times
@@ -27,7 +28,9 @@ import numpy as np
 W, P, B, T, S, H, SP, C, CJ, L, CE = ("World", "Politics", "Business", "Technology", "Science", "Health", "Sports",
                                       "Culture", "Crime & Justice", "Lifestyle", "Climate & Environment")
 EVIDENCE_BOOST = 20.0  # a topical desk loses only when the models are 20x surer of another section
-GEOGRAPHIC_BOOST = 3.0  # a foreign desk ('world', 'world-asia-india') says where, not what
+GEOGRAPHIC_BOOST = 3.0  # a foreign desk ('world', 'world-asia-india') says where, not what; a home desk ('uk',
+# 'us-news', 'nyregion') says the story is not foreign news: World weighs this many times less
+NOT_WORLD = "not World"  # what a home desk allows: any section but World (never a section's name)
 MAX_CATEGORIES = 3  # an item with more categories than this is tagged with keywords (NYT, Fox), not a desk
 
 SECTION_TERMS: dict[str, tuple[str, ...]] = {}
@@ -84,14 +87,16 @@ _add((S, H), "science-and-health", "science & health", "health-science", "health
 _add((B, T), "business-technology", "tech-business")
 _add((T, C), "gaming", "games", "video-games", "videogames")
 _add((L, C), "style")  # CNN Style: design, art and fashion; NYT style: fashion and weddings
-# desks that name no topic (domestic, local, opinion, video, the news media): the models decide
-_add((), "news", "us", "us-news", "uk", "uk-news", "australia-news", "nyregion", "national", "local", "local-news",
-     "regional", "regionales", "society", "education", "opinion", "opinions", "commentisfree", "video", "videos",
+# home desks (the outlet's own country, region or city): no topic, but not foreign news either
+_add(NOT_WORLD, "us", "us-news", "uk", "uk-news", "australia-news", "nyregion", "national", "local", "local-news",
+     "regional", "regionales", "newsus", "usanews", "nacional", "metro", "city", "state", "uk-england",
+     "uk-scotland", "uk-wales", "uk-northern-ireland", "england", "scotland", "wales", "nation")
+# desks that name no topic (opinion, video, the news media, front pages): the models decide
+_add((), "news", "society", "education", "opinion", "opinions", "commentisfree", "video", "videos",
      "live-news", "front page", "all", "issues", "highlight", "articles", "story", "article", "latest", "top-stories",
-     "newsus", "usanews", "nacional", "in", "metro", "city", "state", "breaking-news", "fact-check", "fact check",
+     "in", "breaking-news", "fact-check", "fact check",
      "magazine", "ideas", "the-point", "upshot", "briefing", "collections", "media-news", "fnc", "fox-news",
-     "newsbeat", "uk-england", "uk-scotland", "uk-wales", "uk-northern-ireland", "england", "scotland", "wales",
-     "media", "odd-news", "great-outdoors", "person", "shows")
+     "newsbeat", "media", "odd-news", "great-outdoors", "person", "shows")
 
 _PARTS = re.compile(r"\s*(?:[,;/|>]|\s&\s|\band\b)\s*")
 _SLUG_DESK = re.compile(r"^([a-z][a-z-]*?)-\d{5,}$")  # BBC: "uk-politics-52421744", "health-52417599"
@@ -123,6 +128,22 @@ def _lookup(term: str) -> tuple[str, ...] | None:
     return found if found is not None else SECTION_TERMS.get(term.replace(" ", "-"))
 
 
+_HOME = (NOT_WORLD,)
+
+
+def _rank(hit: tuple[str, ...]) -> int:
+    """2: names a topic; 1: a home desk; 0: names nothing."""
+    return 2 if hit and hit != _HOME else 1 if hit else 0
+
+
+def _best(hits: Sequence[tuple[str, ...]], last: bool = False) -> tuple[str, ...] | None:
+    """The first (or last) topic among the hits, else a home desk, else () when any spoke, else None."""
+    topics = [h for h in hits if _rank(h) == 2]
+    if topics:
+        return topics[-1] if last else topics[0]
+    return _HOME if _HOME in hits else (() if hits else None)
+
+
 def from_url(url: str | None) -> tuple[str, ...] | None:
     """The sections the URL's desk allows: the last directory segment the table knows (or the desk host, or a
     BBC-style slug's prefix), so the most specific wins ('/us/politics/' -> Politics, '/world/africa/' ->
@@ -138,10 +159,11 @@ def from_url(url: str | None) -> tuple[str, ...] | None:
         hit = _lookup(seg)
         if hit is None and "-" in seg and not seg[:1].isdigit():
             # "world-us-canada" -> World, "uk-politics" -> Politics: the one topic its parts name, if one
-            parts = {_lookup(p) for p in seg.split("-")} - {None, ()}
-            hit = parts.pop() if len(parts) == 1 else None
-        if hit is not None and (hit or found is None):
-            found = hit
+            parts = {_lookup(p) for p in seg.split("-")} - {None}
+            topics = {h for h in parts if _rank(h) == 2}
+            hit = topics.pop() if len(topics) == 1 else None if topics else _HOME if _HOME in parts else None
+        if hit is not None and (found is None or _rank(hit) == 2 or _rank(hit) > _rank(found)):
+            found = hit  # the most specific topic; a home desk over one naming nothing; nothing undoes a topic
     return found
 
 
@@ -159,12 +181,10 @@ def from_categories(categories: Iterable[str | None]) -> tuple[str, ...] | None:
             parts = [p for p in _PARTS.split(cat.lower().strip()) if p]
             hits = [h for p in parts if (h := _lookup(p) or (_lookup(p.split()[-1]) if len(p.split()) > 1 else None))
                     is not None]
-            topical = [h for h in hits if h]
-            hit = topical[-1] if topical else (() if hits else None)
+            hit = _best(hits, last=True)
         if hit is not None:
             out.append(hit)
-    topical = [h for h in out if h]
-    return topical[0] if topical else (() if out else None)
+    return _best(out)
 
 
 def page_evidence(url: str | None, categories: Sequence[str | None] = ()) -> frozenset[str] | None:
@@ -192,7 +212,9 @@ def story_evidence(pages: Iterable[tuple[str | None, str | None]], names: Sequen
         found = frozenset({own}) if own else page_evidence(url, [category] if category else [])
         if found is not None:
             spoke = True
-            allowed |= found & set(names)
+            allowed |= found & {*names, NOT_WORLD}
+    if NOT_WORLD in allowed and len(allowed) > 1:
+        allowed.discard(NOT_WORLD)  # a report on a topical or foreign desk says more than a home desk
     return frozenset(allowed) if spoke else None
 
 
@@ -200,6 +222,9 @@ def boosted(probs: np.ndarray, labels: Sequence[str], allowed: frozenset[str] | 
     """One story's section probabilities (over `labels`) with the evidence weighed in: the allowed sections
     multiplied by the boost (GEOGRAPHIC_BOOST when World alone is allowed, else EVIDENCE_BOOST), renormalised."""
     p = np.asarray(probs, dtype=np.float64).copy()
+    if allowed == {NOT_WORLD}:
+        p[[label == W for label in labels]] /= GEOGRAPHIC_BOOST  # a home desk: not foreign news
+        return p / p.sum() if p.sum() > 0 else p
     mask = np.array([label in (allowed or ()) for label in labels], dtype=bool)
     if mask.any():
         p[mask] *= GEOGRAPHIC_BOOST if allowed == {W} else EVIDENCE_BOOST

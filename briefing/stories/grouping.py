@@ -104,7 +104,7 @@ def group(articles: Sequence[Article], blocks: Sequence[np.ndarray], settings: S
     chosen: list[str | None] = [None] * len(stories)
     for k, g in enumerate(stories):
         if not len(blocks) or not any(readable(articles[i], p) for i in g):  # the page's desk alone decides
-            named = evidence[k] or frozenset()
+            named = (evidence[k] or frozenset()) & set(names)  # a home desk (NOT_WORLD) names no section
             chosen[k] = next(iter(named)) if len(named) == 1 else (OTHER_LANGUAGES if len(blocks) else None)
     need = [k for k, s in enumerate(chosen) if s is None]
     if need and len(blocks):

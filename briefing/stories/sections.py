@@ -111,7 +111,7 @@ def descriptions(names: Sequence[str], custom: Mapping[str, Sequence[str] | str]
 def from_category(category: str | None, names: Sequence[str]) -> str | None:
     """The one configured section a feed category names (through the evidence table, or by a section's own
     name), else None: "Science & Technology" -> Technology, "Cell Biology" -> Science, "Harry Kane" -> None."""
-    allowed = story_evidence([(None, category)], names) if category else None
+    allowed = (story_evidence([(None, category)], names) or frozenset()) & set(names) if category else None
     return next(iter(allowed)) if allowed and len(allowed) == 1 else None
 
 
