@@ -32,7 +32,8 @@ def main() -> int:
         return 1
     models = load_section_models()
     compressor = shipped("compressor") / "compressor.safetensors"
-    if models.classifier is None or models.lexical is None or not compressor.is_file():
+    tuner = shipped("sections") / "tuner.safetensors"
+    if models.classifier is None or models.lexical is None or not compressor.is_file() or not tuner.is_file():
         print(f"wheel check: the trained weights are not in the installed package ({shipped('sections')})",
               file=sys.stderr)
         return 1
@@ -58,6 +59,10 @@ def main() -> int:
     learned = int(said.group(1)) if said else 0
     if not learned:
         print(f"wheel check: no story's section came from the trained section models:\n{proc.stderr[-3000:]}",
+              file=sys.stderr)
+        return 1
+    if "section models used: embedding + lexical + tuner" not in proc.stderr:
+        print(f"wheel check: the section tuner did not take part over the installed encoder:\n{proc.stderr[-3000:]}",
               file=sys.stderr)
         return 1
     print(f"wheel check: briefing {briefing.__version__} from {installed.parent}; {len(stories)} stories, "

@@ -238,7 +238,7 @@ def sections_accuracy(encoder, names=None):
     blocks = embed([Article(r["id"], r["title"], r["text"], r["source"]) for r in rows], encoder)
     sv = np.stack([b.mean(0) / np.linalg.norm(b.mean(0)) for b in blocks])
     tv = np.stack([b[-1] if r["title"] else v for b, v, r in zip(blocks, sv, rows, strict=True)])  # title last
-    got = classify(sv, names, pv, [n for n, _ in flat], load_section_models(),
+    got = classify(sv, names, pv, [n for n, _ in flat], load_section_models(base=encoder.path),
                    texts=[story_text([(r["title"], r["text"])]) for r in rows], title_vecs=tv)
     want = [BBC_SECTION[r["id"].split("-")[1]] for r in rows]
     per = Counter(w for g, w in zip(got, want, strict=False) if g == w)

@@ -69,6 +69,22 @@ def test_a_feed_item_is_read_with_its_kind():
     assert Article("x", "T", "text", "s", kind="editorial").kind == "news"  # only the known kinds
 
 
+def test_an_rss_item_is_read_with_its_kind_from_its_first_two_terms():
+    """Fox gives an id first and the desk second: the column is told by the second; a later term is a keyword."""
+    from briefing.read.feeds import parse_feed
+
+    def item(n: int, *terms: str) -> str:
+        cats = "".join(f"<category>{t}</category>" for t in terms)
+        return (f"<item><title>Story {n}</title><link>https://www.foxnews.com/media/story-{n}</link>{cats}"
+                f"<description>The press briefing was shelved on day {n}.</description></item>")
+
+    feed = ("<?xml version='1.0'?><rss version='2.0'><channel><title>Fox News</title>"
+            + item(1, "8ad9f46e-b6b8-577d-80e4-384920e40c7d", "fox-news/columns/media-buzz", "fox-news/politics")
+            + item(2, "8ad9f46e-b6b8-577d-80e4-384920e40c7e", "fox-news/politics", "fox-news/opinion")
+            + "</channel></rss>").encode()
+    assert [a.kind for a in parse_feed(feed, "fox.xml")] == ["opinion", "news"]
+
+
 def _story(*articles: Article) -> Story:
     return Story(tuple(articles), EchoSummarizer().summarize(list(articles[:1]), 2)[0], "World")
 

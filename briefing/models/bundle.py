@@ -72,11 +72,16 @@ class Models:
         return self._compressor
 
     def sections(self) -> SectionModels:
-        """The trained section models (classifier and lexical model; either None when absent)."""
+        """The trained section models (embedding, lexical and, over the bundled encoder, the tuner; each None
+        when absent)."""
         if self._sections is _UNSET:
             from ..stories.sections import load_section_models
 
-            self._sections = load_section_models()
+            encoder = self.encoder()
+            base = getattr(encoder, "path", None)
+            s = self.settings
+            self._sections = load_section_models(base=base if isinstance(base, Path) else None, threads=s.threads,
+                                                 precision=s.precision, shared=getattr(encoder, "parts", None))
         return self._sections
 
     def summarizer(self) -> Summarizer:

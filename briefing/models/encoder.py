@@ -123,6 +123,11 @@ class Encoder:
             self._memo.popitem(last=False)
         return out
 
+    def parts(self) -> tuple[Any, Any]:
+        """The loaded (model, tokenizer): the section tuner shares its embeddings and lower layers."""
+        self.load()
+        return self._model, self._tokenizer
+
     def dim(self) -> int:
         self.load()
         return int(self._model.hidden_size)

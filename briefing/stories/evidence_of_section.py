@@ -7,8 +7,8 @@ One table (SECTION_TERMS) maps a lower-cased term to the default sections it all
     part's last word ("US Politics", "Cell Biology").
 A term mapped to () is a desk that names no topic (opinion, video, the media): the models decide alone. A
 home desk (uk, us-news, nyregion, local) names no topic either, but says the story is not foreign news
-(NOT_WORLD): World weighs GEOGRAPHIC_BOOST times less. A category that is a configured section's own name ("Weather", when a user added it)
-names that section.
+(NOT_WORLD): World weighs GEOGRAPHIC_BOOST times less. A category that is a configured section's own name
+("Weather", when a user added it) names that section.
 
 The evidence is strong but not final (sections.py): the sections it allows weigh EVIDENCE_BOOST times
 more than the models say, so a desk loses only when the models are that much surer of another section

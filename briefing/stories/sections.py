@@ -4,11 +4,14 @@ evidence, and "News" for a story the models are unsure of.
 The models (briefing/models/weights/sections/, trained by training/train_sections.py) learn the newsroom
 taxonomy: World, Politics, Business, Technology, Science, Health, Sports, Culture, Crime & Justice,
 Lifestyle, Climate & Environment, and Opinion (a kind of article, not a section: set aside here). Their
-probabilities are averaged (embed_weight, chosen on a validation split):
+probabilities are averaged (embed_weight and tuner_weight, chosen on a validation split):
   * an embedding model: softmax regression over the story's MiniLM vector beside its title's vector
     (embed.npz; the vectors the grouping already made);
   * a lexical model: TF-IDF of the words, word pairs and character n-grams of the titles and texts, and
-    logistic regression, scored here with numpy (lexical.npz).
+    logistic regression, scored here with numpy (lexical.npz);
+  * the tuner: MiniLM with its top layers fine-tuned on the same labels, reading each story's title and first
+    words (tuner.safetensors, models/section_tuner.py; training/train_section_tuner.py). It needs the encoder's
+    package; without it the other two are averaged.
 The page's feed category and URL desk (evidence_of_section.py) weigh the sections they name up. A story
 whose best section is then below the confidence rule's threshold (news_threshold, set on the validation
 split, stored in lexical.npz) goes to the general section "News" when it is configured.
@@ -90,7 +93,7 @@ DEFAULT_PHRASES: dict[str, tuple[str, ...]] = {
 
 SECTION_WEIGHTS = shipped("sections")  # trained by training/train_sections.py; package data
 EMBED = SECTION_WEIGHTS / "embed.npz"
-LEXICAL = SECTION_WEIGHTS / "lexical.npz"  # also holds embed_weight and news_threshold
+LEXICAL = SECTION_WEIGHTS / "lexical.npz"  # also holds embed_weight, tuner_weight and news_threshold
 EMBED_WEIGHT = 0.5  # the embedding model's share of the average when lexical.npz does not say
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern, which the lexical model was trained with
 _SPACES = re.compile(r"\s\s+")
@@ -138,7 +141,7 @@ class LexicalModel:
     char_idf: np.ndarray | None = None
     char_weight: np.ndarray | None = None  # labels x char terms
     char_range: tuple[int, int] = (3, 5)
-    meta: dict[str, float] = field(default_factory=dict)  # embed_weight, news_threshold (training's choices)
+    meta: dict[str, float] = field(default_factory=dict)  # embed_weight, tuner_weight, news_threshold (training's choices)
     _word_ids: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # a word's known char n-grams
 
 
@@ -153,7 +156,7 @@ def load_lexical(path: Path = LEXICAL) -> LexicalModel | None:
                 chars = {"char_vocab": {t: i for i, t in enumerate(bytes(d["char_terms"]).decode("utf-8").split("\n"))},
                          "char_idf": d["char_idf"].astype(np.float64), "char_weight": d["char_weight"].astype(np.float32),
                          "char_range": (int(d["char_range"][0]), int(d["char_range"][1]))}
-            meta = {k: float(d[k]) for k in ("embed_weight", "news_threshold") if k in d}
+            meta = {k: float(d[k]) for k in ("embed_weight", "tuner_weight", "news_threshold") if k in d}
             return LexicalModel(list(map(str, d["labels"])), {t: i for i, t in enumerate(words)},
                                 d["idf"].astype(np.float64), d["weight"].astype(np.float32),
                                 d["bias"].astype(np.float64), stop, **chars, meta=meta)
@@ -263,41 +266,62 @@ def embed_features(story_vecs: np.ndarray, title_vecs: np.ndarray) -> np.ndarray
 
 @dataclass(frozen=True, eq=False)
 class SectionModels:
-    """The trained section models (either None when its weights are absent) and how they are combined: a run
-    loads them once (Models.sections())."""
+    """The trained section models (each None when its weights, or for the tuner the encoder, are absent) and
+    how they are combined: a run loads them once (Models.sections())."""
 
     classifier: EmbedModel | None
     lexical: LexicalModel | None
-    embed_weight: float = EMBED_WEIGHT  # the embedding model's share of the average (the lexical model has the rest)
+    embed_weight: float = EMBED_WEIGHT  # the embedding model's share of the average
     news_threshold: float = 0.0  # a story whose best section is less likely than this goes to GENERAL
+    tuner: Any = None  # a models.section_tuner.SectionTuner, or None
+    tuner_weight: float = 0.0  # the tuner's share (the lexical model has what the other two leave)
 
     @property
     def labels(self) -> list[str]:
         return self.classifier.labels if self.classifier is not None else self.lexical.labels if self.lexical else []
 
 
-def load_section_models(folder: Path = SECTION_WEIGHTS) -> SectionModels:
-    """The shipped section models; a part whose weights are absent or unreadable is None. The average's weight
-    and the News threshold are stored beside the lexical model (training/train_sections.py chose them)."""
+def load_section_models(folder: Path = SECTION_WEIGHTS, base: Path | None = None, threads: int | None = None,
+                        precision: str = "auto", shared: Any = None) -> SectionModels:
+    """The shipped section models; a part whose weights are absent or unreadable is None, and the tuner is
+    loaded only over the encoder in `base` (None: without it). The average's weights and the News threshold are
+    stored beside the lexical model (training/train_sections.py chose them). `shared`: the encoder's
+    (model, tokenizer) loader, for the tuner to share (SectionTuner)."""
+    from ..models.section_tuner import SectionTuner, tuner_present
+
     embed, lexical = load_embed(folder / EMBED.name), load_lexical(folder / LEXICAL.name)
     if embed is not None and lexical is not None and embed.labels != lexical.labels:
         logger.warning("the section models in %s were trained on different labels; using the embedding model alone",
                        folder)
         lexical = None
+    tuner = None
+    if base is not None and tuner_present(folder):
+        try:
+            tuner = SectionTuner(base, folder, threads=threads, precision=precision, shared=shared)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            logger.warning("the section tuner in %s is unreadable (%s); the other section models decide", folder, e)
+        if tuner is not None and embed is not None and tuner.labels != embed.labels:
+            logger.warning("the section tuner in %s was trained on other labels; the other section models decide",
+                           folder)
+            tuner = None
     meta = lexical.meta if lexical is not None else {}
-    return SectionModels(embed, lexical, meta.get("embed_weight", EMBED_WEIGHT), meta.get("news_threshold", 0.0))
+    return SectionModels(embed, lexical, meta.get("embed_weight", EMBED_WEIGHT), meta.get("news_threshold", 0.0),
+                         tuner, meta.get("tuner_weight", 0.0) if tuner is not None else 0.0)
 
 
 def section_probabilities(models: SectionModels, features: np.ndarray | None, texts: Sequence[str]) -> np.ndarray:
     """Each story's probability of each of models.labels (Opinion included): the embedding model's over
-    `features` (embed_features(); None: without it) averaged with the lexical model's over `texts`
-    (story_text())."""
+    `features` (embed_features(); None: without it), the lexical model's and the tuner's over `texts`
+    (story_text()), averaged with the stored weights (renormalised over the parts present)."""
     parts: list[tuple[float, np.ndarray]] = []
     if models.classifier is not None and features is not None:
         m = models.classifier
         parts.append((models.embed_weight, _softmax(np.asarray(features, dtype=np.float64) @ m.weight.T + m.bias)))
+    if models.tuner is not None and models.tuner_weight > 0:
+        parts.append((models.tuner_weight, models.tuner.probabilities(list(texts))))
     if models.lexical is not None:
-        parts.append((1.0 - models.embed_weight if parts else 1.0, lexical_probabilities(texts, models.lexical)))
+        rest = 1.0 - models.embed_weight - models.tuner_weight
+        parts.append((rest if parts else 1.0, lexical_probabilities(texts, models.lexical)))
     if not parts:
         return np.zeros((len(texts), 0))
     return np.asarray(sum(w * p for w, p in parts) / sum(w for w, _ in parts))
@@ -381,6 +405,10 @@ def classify(story_vecs: np.ndarray, names: Sequence[str], phrase_vecs: np.ndarr
         else:
             raise ValueError("without section models that know the sections, phrase vectors are needed")
     logger.info("sections of %d stories: %s", n, ", ".join(f"{c} {w}" for w, c in sorted(how.items())))
+    if how["by the section models"]:
+        parts = [name for name, part in (("embedding", models.classifier), ("lexical", models.lexical if texts else None),
+                                         ("tuner", models.tuner if texts and models.tuner_weight else None)) if part]
+        logger.info("section models used: %s", " + ".join(parts))
     return out
 
 
