@@ -159,7 +159,7 @@ def from_url(url: str | None) -> tuple[str, ...] | None:
         hit = _lookup(seg)
         if hit is None and "-" in seg and not seg[:1].isdigit():
             # "world-us-canada" -> World, "uk-politics" -> Politics: the one topic its parts name, if one
-            parts = {_lookup(p) for p in seg.split("-")} - {None}
+            parts = {h for p in seg.split("-") if (h := _lookup(p)) is not None}
             topics = {h for h in parts if _rank(h) == 2}
             hit = topics.pop() if len(topics) == 1 else None if topics else _HOME if _HOME in parts else None
         if hit is not None and (found is None or _rank(hit) == 2 or _rank(hit) > _rank(found)):
