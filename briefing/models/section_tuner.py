@@ -51,6 +51,10 @@ class SectionTuner:
         self._head: Any = None
         self._tokenizer: Any = None
 
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
     def load(self) -> None:
         if self._model is not None:
             return
@@ -61,12 +65,16 @@ class SectionTuner:
 
         set_threads(self.threads)
         try:
+            state = load_file(str(self.folder / WEIGHTS))
+            want = self.meta.get("base_sample")
+            if want and want != base_sample(self.base):
+                raise ValueError(f"it was trained over another encoder than the one in {self.base}")
+            trained = sorted({int(k.split(".")[2]) for k in state if k.startswith("encoder.layer.")})
             if self.shared is not None:
-                model, self._tokenizer = _over(*self.shared(), int(self.meta.get("trained_layers", 0)))
+                model, self._tokenizer = _over(*self.shared(), trained)
             else:
                 model, self._tokenizer = load_encoder(self.base)
-            state = load_file(str(self.folder / WEIGHTS))
-        except (OSError, ValueError) as e:
+        except Exception as e:  # noqa: BLE001 - safetensors, torch and a damaged file raise many kinds
             raise ModelError(f"Cannot load the section tuner in {self.folder}: {e}".splitlines()[0]) from None
         weight, bias = state.pop("head.weight").float(), state.pop("head.bias").float()
         if weight.shape != (len(self.labels), model.hidden_size):
@@ -105,18 +113,31 @@ class SectionTuner:
         return out
 
 
-def _over(model: Any, tokenizer: Any, trained: int) -> tuple[Any, Any]:
-    """A model that shares `model`'s embeddings and lower layers and has its own copy of the top `trained` layers
-    (to load the tuner's weights into); the encoder itself is left as it is. A model that is not the package's
-    own BERT (bert.Bert) is copied whole."""
+def base_sample(base: Path) -> str:
+    """A short hash of the base encoder's weights (their last megabyte): the tuner's layers fit only the encoder
+    they were trained over, and another one of the same shape would load without an error."""
+    import hashlib
+
+    path = base / "model.safetensors"
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - (1 << 20)))
+        return hashlib.sha256(f.read()).hexdigest()[:16]
+
+
+def _over(model: Any, tokenizer: Any, trained: Sequence[int]) -> tuple[Any, Any]:
+    """A model that shares `model`'s embeddings and the layers the tuner did not train, with its own copies of the
+    `trained` layers (by number) to load the tuner's weights into: the encoder itself is left as it is. A model
+    that is not the package's own BERT (bert.Bert) is copied whole."""
     import copy
 
     from . import bert
 
-    if not isinstance(model, bert.Bert) or not 0 < trained <= len(model.layers):
+    if not isinstance(model, bert.Bert):
         return copy.deepcopy(model), tokenizer
+    if not trained or max(trained) >= len(model.layers):
+        raise ValueError(f"its layers {list(trained)} are not the encoder's ({len(model.layers)} layers)")
     own = copy.copy(model)
     own._modules = dict(model._modules)  # a module's children live in this dict: the copy gets its own
-    keep = len(model.layers) - trained
-    own.layers = type(model.layers)([*model.layers[:keep], *(copy.deepcopy(layer) for layer in model.layers[keep:])])
+    own.layers = type(model.layers)([copy.deepcopy(layer) if i in trained else layer
+                                     for i, layer in enumerate(model.layers)])
     return own, tokenizer

@@ -117,8 +117,8 @@ def url_segments(url: str | None) -> list[str]:
     segs = [unquote(s).lower() for s in parts.path.split("/") if s]
     if segs:
         segs[-1] = _SUFFIX.sub("", segs[-1])
-    if len(host) > 2 and host[0] not in _NOT_DESK_HOSTS:
-        segs = [host[0], *segs]
+    if len(host) > 2 and host[0] not in _NOT_DESK_HOSTS and _lookup(host[0]) != _HOME:
+        segs = [host[0], *segs]  # not an edition or a name ('uk.reuters.com', 'metro.co.uk'): no home desk
     return segs
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ModelError
 from ..models import shipped
 from .evidence_of_section import boosted, story_evidence
 
@@ -274,7 +275,7 @@ class SectionModels:
     embed_weight: float = EMBED_WEIGHT  # the embedding model's share of the average
     news_threshold: float = 0.0  # a story whose best section is less likely than this goes to GENERAL
     tuner: Any = None  # a models.section_tuner.SectionTuner, or None
-    tuner_weight: float = 0.0  # the tuner's share (the lexical model has what the other two leave)
+    tuner_weight: float = 0.0  # the tuner's share (the lexical model has what the other two leave), as stored
 
     @property
     def labels(self) -> list[str]:
@@ -300,13 +301,14 @@ def load_section_models(folder: Path = SECTION_WEIGHTS, base: Path | None = None
             tuner = SectionTuner(base, folder, threads=threads, precision=precision, shared=shared)
         except (OSError, ValueError, KeyError, TypeError) as e:
             logger.warning("the section tuner in %s is unreadable (%s); the other section models decide", folder, e)
-        if tuner is not None and embed is not None and tuner.labels != embed.labels:
+        known = embed.labels if embed is not None else lexical.labels if lexical is not None else None
+        if tuner is not None and known is not None and tuner.labels != known:
             logger.warning("the section tuner in %s was trained on other labels; the other section models decide",
                            folder)
             tuner = None
     meta = lexical.meta if lexical is not None else {}
     return SectionModels(embed, lexical, meta.get("embed_weight", EMBED_WEIGHT), meta.get("news_threshold", 0.0),
-                         tuner, meta.get("tuner_weight", 0.0) if tuner is not None else 0.0)
+                         tuner, meta.get("tuner_weight", 0.0))
 
 
 def section_probabilities(models: SectionModels, features: np.ndarray | None, texts: Sequence[str]) -> np.ndarray:
@@ -318,7 +320,10 @@ def section_probabilities(models: SectionModels, features: np.ndarray | None, te
         m = models.classifier
         parts.append((models.embed_weight, _softmax(np.asarray(features, dtype=np.float64) @ m.weight.T + m.bias)))
     if models.tuner is not None and models.tuner_weight > 0:
-        parts.append((models.tuner_weight, models.tuner.probabilities(list(texts))))
+        try:
+            parts.append((models.tuner_weight, models.tuner.probabilities(list(texts))))
+        except ModelError as e:  # a damaged or mismatched tuner: the other models decide, the run goes on
+            logger.warning("%s; the other section models decide", e)
     if models.lexical is not None:
         rest = 1.0 - models.embed_weight - models.tuner_weight
         parts.append((rest if parts else 1.0, lexical_probabilities(texts, models.lexical)))
@@ -407,7 +412,8 @@ def classify(story_vecs: np.ndarray, names: Sequence[str], phrase_vecs: np.ndarr
     logger.info("sections of %d stories: %s", n, ", ".join(f"{c} {w}" for w, c in sorted(how.items())))
     if how["by the section models"]:
         parts = [name for name, part in (("embedding", models.classifier), ("lexical", models.lexical if texts else None),
-                                         ("tuner", models.tuner if texts and models.tuner_weight else None)) if part]
+                                         ("tuner", models.tuner if texts and models.tuner is not None and
+                                          models.tuner.loaded else None)) if part]
         logger.info("section models used: %s", " + ".join(parts))
     return out
 
