@@ -162,7 +162,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=25)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "briefing-training" / "sections",
-                    help="where sentence vectors and the frozen layers' states are cached")
+                    help="where the frozen layers' states are cached")
     ap.add_argument("--split", choices=SPLITS, default="all", help="what it trains on (see above)")
     ap.add_argument("--out", type=Path, help="where it goes [default: the package's weights for --split all, else "
                                              "~/.cache/briefing-training/tuner-SPLIT]")
@@ -174,7 +174,7 @@ def main() -> None:
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    d = Data(args.cache)
+    d = Data(args.cache, with_vectors=False)
     rows = d.rows + d.ag + d.bbc
     y = np.concatenate([d.y["sections"], d.y["agnews"], d.y["bbc"]])
     n, na = len(d.rows), len(d.ag)

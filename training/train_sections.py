@@ -159,7 +159,9 @@ def vectors(rows: list[dict], name: str, cache: Path) -> tuple[np.ndarray, np.nd
 
 
 class Data:
-    def __init__(self, cache: Path) -> None:
+    def __init__(self, cache: Path, with_vectors: bool = True) -> None:
+        """The labelled items, their split, texts and labels; with their sentence vectors (encoded once and cached)
+        unless `with_vectors` is False (the section tuner reads the texts only)."""
         from briefing.stories.sections import embed_features
 
         every = load_sections(keep_national=True)  # the vector cache is keyed on every item's id
@@ -170,10 +172,11 @@ class Data:
         self.ag_half = np.array([zlib.crc32(r["raw_id"].encode()) % 2 for r in self.ag])
         self.x, self.text, self.y = {}, {}, {}
         for name, rows in (("sections", self.rows), ("agnews", self.ag), ("bbc", self.bbc)):
-            story, title = vectors(every, name, cache) if name == "sections" else vectors(rows, name, cache)
-            if name == "sections":
-                story, title = story[keep], title[keep]
-            self.x[name] = embed_features(story, title)
+            if with_vectors:
+                story, title = vectors(every, name, cache) if name == "sections" else vectors(rows, name, cache)
+                if name == "sections":
+                    story, title = story[keep], title[keep]
+                self.x[name] = embed_features(story, title)
             self.text[name] = [item_text(r) for r in rows]
             self.y[name] = np.array([LABELS.index(r["label"]) for r in rows])
 
