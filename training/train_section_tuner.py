@@ -61,9 +61,7 @@ def default_folder(split: str) -> Path:
 
 
 # the package's layer names -> transformers' (bert.Bert.load_checkpoint reads these back)
-_LAYER_NAMES = {"query": "attention.self.query", "key": "attention.self.key", "value": "attention.self.value",
-                "attn_out": "attention.output.dense", "attn_norm": "attention.output.LayerNorm",
-                "inner": "intermediate.dense", "out": "output.dense", "out_norm": "output.LayerNorm"}
+_LAYER_NAMES = {mine: theirs for theirs, mine in bert.LAYER_NAMES.items()}
 
 
 def lower_states(model: bert.Bert, ids: list[list[int]], keep: int) -> list[torch.Tensor]:
@@ -244,7 +242,7 @@ def main() -> None:
 
 
 def _unexport(state: dict[str, torch.Tensor], upper: Upper) -> dict[str, torch.Tensor]:
-    back = {v: k for k, v in _LAYER_NAMES.items()}
+    back = bert.LAYER_NAMES
     out = {}
     for key, value in state.items():
         if key.startswith("head."):

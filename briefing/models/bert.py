@@ -32,6 +32,12 @@ def supported(path: Path) -> bool:
             and (path / "model.safetensors").exists() and (path / "tokenizer.json").exists())
 
 
+# a layer's parts as transformers names them (encoder.layer.N.<name>) -> as _Layer does
+LAYER_NAMES = {"attention.self.query": "query", "attention.self.key": "key", "attention.self.value": "value",
+               "attention.output.dense": "attn_out", "attention.output.LayerNorm": "attn_norm",
+               "intermediate.dense": "inner", "output.dense": "out", "output.LayerNorm": "out_norm"}
+
+
 class _Layer(nn.Module):
     def __init__(self, hidden: int, heads: int, inner: int, eps: float):
         super().__init__()
@@ -85,9 +91,7 @@ class Bert(nn.Module):
         `partial`, only some of them (fine-tuned layers over a base), none unknown."""
         names = {"embeddings.word_embeddings": "word", "embeddings.position_embeddings": "position",
                  "embeddings.token_type_embeddings": "token_type", "embeddings.LayerNorm": "norm"}
-        layer_names = {"attention.self.query": "query", "attention.self.key": "key", "attention.self.value": "value",
-                       "attention.output.dense": "attn_out", "attention.output.LayerNorm": "attn_norm",
-                       "intermediate.dense": "inner", "output.dense": "out", "output.LayerNorm": "out_norm"}
+        layer_names = LAYER_NAMES
         mine: dict[str, torch.Tensor] = {}
         unknown = []
         for key, value in state.items():

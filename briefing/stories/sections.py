@@ -301,8 +301,8 @@ def load_section_models(folder: Path = SECTION_WEIGHTS, base: Path | None = None
             tuner = SectionTuner(base, folder, threads=threads, precision=precision, shared=shared)
         except (OSError, ValueError, KeyError, TypeError) as e:
             logger.warning("the section tuner in %s is unreadable (%s); the other section models decide", folder, e)
-        known = embed.labels if embed is not None else lexical.labels if lexical is not None else None
-        if tuner is not None and known is not None and tuner.labels != known:
+        known = SectionModels(embed, lexical).labels
+        if tuner is not None and known and tuner.labels != known:
             logger.warning("the section tuner in %s was trained on other labels; the other section models decide",
                            folder)
             tuner = None
