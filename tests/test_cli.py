@@ -86,6 +86,14 @@ def test_summarize_stdin_text(echo):
     r = runner.invoke(app, ["summarize", "-"], input="ROME – The vote passed easily. Turnout was high.")
     assert r.exit_code == 0
     assert r.stdout.startswith("* The vote passed easily.")
+    assert "()" not in r.stdout  # stdin names no outlet: no empty parentheses where the source would be
+
+
+def test_summarize_text_names_source_and_cut_off(echo):
+    r = runner.invoke(app, ["summarize", "-"], input='{"title": "Vote passed", "text": "The vote passed easily on '
+                      'Monday. Turnout was high across the", "source": "Example News"}')
+    assert r.exit_code == 0, r.output
+    assert r.stdout.rstrip().endswith("(Example News, cut off)")
 
 
 def test_summarize_missing_file(echo):

@@ -349,7 +349,8 @@ def summaries_text(pairs: Sequence[tuple[Article, Summary]], fmt: str) -> str:
     blocks = []
     for a, s in pairs:
         rest = " ".join(s.rest())
-        lines = [f"* {s.headline}"] + ([f"  {rest}"] if rest else []) + [f"  ({a.source}{', cut off' if a.truncated else ''})"]
+        note = ", ".join(filter(None, (a.source, "cut off" if a.truncated else None)))  # none for a local file
+        lines = [f"* {s.headline}"] + ([f"  {rest}"] if rest else []) + ([f"  ({note})"] if note else [])
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 
