@@ -1,6 +1,6 @@
 """Same-story clustering and topic sections, measured on real articles (issue 4).
 
-Run: python benchmarks/clustering.py [--stories 60] [--sweep] [--tune] [--halves 100] [--no-sections]
+Run: python benchmarks/clustering.py [--stories 60] [--sweep] [--tune] [--halves 100] [--no-sections] [--explain]
 
 Clustering: a day's news is simulated from real articles whose true grouping is known.
 Each of N stories (from ../shared/eval/xsum-dev.jsonl and bbc-dev.jsonl) arrives as:
@@ -132,10 +132,37 @@ def bcubed(groups: list[list[int]], truth: list) -> tuple[float, float, float]:
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
-def ecbplus(encoder, thresholds, halves: int = 0) -> None:
+def explain(groups: list[list[int]], truth: list, sim, articles) -> None:
+    """Where the grouping goes wrong: each real event split over several groups (with the mean similarity of
+    each smaller part to its largest, and the part's first headline), and each group that mixes events."""
+    import numpy as np
+
+    pred = {i: g for g, members in enumerate(groups) for i in members}
+    by_true: dict = {}
+    for i, t in enumerate(truth):
+        by_true.setdefault(t, []).append(i)
+    for t, members in sorted(by_true.items(), key=lambda kv: str(kv[0])):
+        parts = Counter(pred[i] for i in members)
+        if len(parts) < 2:
+            continue
+        main = [i for i in members if pred[i] == parts.most_common(1)[0][0]]
+        print(f"  split {t}: {len(members)} reports in parts of {sorted(parts.values(), reverse=True)}")
+        for g, _ in parts.most_common()[1:]:
+            part = [i for i in members if pred[i] == g]
+            a = articles[part[0]]
+            print(f"    part of {len(part)} at {float(sim[np.ix_(part, main)].mean()):.3f} to the largest: "
+                  f"{(a.title or a.text.split(chr(10))[0])[:70]!r}")
+    for members in groups:
+        events = Counter(truth[i] for i in members)
+        if len(events) > 1:
+            print(f"  mixed group: {dict(events)}")
+
+
+def ecbplus(encoder, thresholds, halves: int = 0, show: bool = False) -> None:
     """Real multi-outlet events (ECB+ dev): articles read as a user's JSONL, grouped as the pipeline groups them.
     With `halves`, also that many random halves of the topics (seed 0), each grouped alone as a day of its own
-    (its own name IDF and neighbourhoods) at SAME_EVENT: how often precision holds on topics it was not set on."""
+    (its own name IDF and neighbourhoods) at SAME_EVENT: how often precision holds on topics it was not set on.
+    With `show`, the split events and mixed groups at SAME_EVENT (explain())."""
     from briefing.read.parse import parse_bytes
     from briefing.stories.evidence import coverage, event_similarity
     from briefing.stories.grouping import cluster
@@ -157,6 +184,8 @@ def ecbplus(encoder, thresholds, halves: int = 0) -> None:
             bp, br, bf = bcubed(groups, truth)
             print(f"  {label:<24} threshold {t:.2f}: pairwise P {p:.3f} R {r:.3f} F1 {f:.3f}; "
                   f"B-cubed P {bp:.3f} R {br:.3f} F1 {bf:.3f}; {len(groups)} groups")
+            if show and sim is both and t == SAME_EVENT:
+                explain(groups, truth, sim, articles)
     if halves:
         import numpy as np
 
@@ -255,6 +284,7 @@ def main() -> None:
     ap.add_argument("--tune", action="store_true")
     ap.add_argument("--halves", type=int, default=0, help="also group this many random halves of ECB+'s topics alone")
     ap.add_argument("--no-sections", action="store_true")
+    ap.add_argument("--explain", action="store_true", help="list ECB+ events split over groups and groups mixing events")
     args = ap.parse_args()
 
     from briefing.config import Settings
@@ -265,7 +295,7 @@ def main() -> None:
 
     encoder = default_encoder(Settings())
     t0 = time.perf_counter()
-    ecbplus(encoder, [x / 100 for x in range(36, 57, 2)] if args.sweep else None, args.halves)
+    ecbplus(encoder, [x / 100 for x in range(36, 57, 2)] if args.sweep else None, args.halves, args.explain)
     if args.tune:
         print(f"best threshold on CNN/DailyMail: {tune(encoder):.2f}")
     thresholds = sorted({x / 100 for x in range(50, 91, 5)} | {SAME_STORY}) if args.sweep else [SAME_STORY]

@@ -21,7 +21,7 @@ from ..text.rules import word_count
 from ..text.sentences import clean, encoder_texts, sentences
 from .base import ProgressFn
 from .compress import Compressor
-from .headline import can_lead, clean_title
+from .headline import can_lead, title_headline
 
 if TYPE_CHECKING:
     from ..models.bundle import Models
@@ -67,8 +67,8 @@ def assemble(article: Article, sents: Sequence[Sentence], head: int | None, chos
         head = 0 if head is None else head
         chosen = [head]
     order = sorted(chosen)
-    if article.title and article.title.strip():
-        headline = clean_title(article.title, article.source, article.text)
+    headline = title_headline(article.title, article.source, article.text)
+    if headline:
         return Summary(article.id, headline, tuple(text(i) for i in order), backend, sentence_ids=tuple(order),
                        headline_id=None, headline_from="title")
     if head is None:
@@ -248,7 +248,7 @@ class CentralitySummarizer:
         sim = sent_vecs @ sent_vecs.T
         # centrality decides only a one-sentence summary and a headline whose lead cannot stand alone:
         # computed then, not for every article (lexical centrality is most of the summarizer's own time)
-        if art.title:
+        if title_headline(art.title, art.source, art.text):
             # the summary starts with the lead, but not with a sentence that only restates the title: close to it
             # (embeddings say two texts are about one thing) and adding next to nothing to it (the words say
             # whether one adds anything; the sentence after a skipped lead often leans on it)
@@ -288,7 +288,7 @@ class LeadSummarizer:
             sents = sentences(art)
             cands = candidates(art, sents)
             texts = [clean(s.text) for s in sents]
-            head = None if art.title else headline_sentence(cands, texts)
+            head = None if title_headline(art.title, art.source, art.text) else headline_sentence(cands, texts)
             out.append(assemble(art, sents, head, lead(cands, None, n_sentences, texts), self.name))
             if progress:
                 progress(1)

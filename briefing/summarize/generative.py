@@ -30,7 +30,7 @@ from ..models.registry import ModelSpec, require_present
 from ..text.sentences import make_segments, split_sentences
 from .base import ProgressFn, Summarizer
 from .guard import unsupported
-from .headline import clean_title
+from .headline import title_headline
 
 if TYPE_CHECKING:
     from ..models.bundle import Models
@@ -289,8 +289,9 @@ class GenerativeSummarizer:
                 break
             kept.append(s)
             words += n
-        if art.title and art.title.strip():  # the publisher's title is the best headline there is
-            return Summary(art.id, clean_title(art.title, art.source, art.text), tuple(kept), self.name,
+        title = title_headline(art.title, art.source, art.text)
+        if title:  # the publisher's title is the best headline there is
+            return Summary(art.id, title, tuple(kept), self.name,
                            method="generated", headline_from="title")
         return Summary(art.id, _headline(kept[0], self.settings.headline_words), tuple(kept), self.name,
                        method="generated", headline_from="generated")

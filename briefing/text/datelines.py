@@ -44,3 +44,25 @@ def split_dateline(text: str) -> tuple[str | None, str]:
     if agency:
         rest = _AGENCY_DASH.sub("", rest)  # the Spanish wire dash: "(EFE).- Nicaragua cerró ..."
     return label, rest
+
+
+# A line that is only when the page was posted: "May 2, 2013 | 5:03pm", "Posted on: 3:35 pm, December 23, 2012",
+# "Saturday, August 24, 2013", "UPDATED 05/03/2013 at 11:00 AM EDT", "2013-09-26". Page furniture, not a headline
+# or a sentence of the story.
+_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+          r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?(?![a-z])")
+_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?(?![a-z])"
+_STAMP_LABEL = (r"(?:(?:first\s+|last\s+)?(?:published|posted|updated|released?|created|modified)|story\s+created)"
+                r"(?:\s+(?:on|at|time))?")
+_ZONE = r"(?:gmt|utc|bst|cet|cest|eet|est|edt|cst|cdt|mst|mdt|pst|pdt|akdt|akst|hst|ist|et|pt|ct|aest|aedt|jst|hkt|sgt|uk)"
+_STAMP_TOKEN = re.compile(rf"(?<![a-z])(?:{_MONTH}|{_WEEKDAY}|{_STAMP_LABEL}|{_ZONE}|[ap]\.?\s?m\.?|at|on|hrs)(?![a-z])"
+                          rf"|\d{{1,4}}(?:st|nd|rd|th)?(?!\d)|[-–—|/:.,()+\s]", re.I)
+_YEAR_OR_MONTH = re.compile(rf"\b(?:19\d\d|20\d\d)\b|\b{_MONTH}\s*\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}",
+                            re.I)
+
+
+def date_only(line: str) -> bool:
+    """Is the line only a date or time stamp (with its label: "Posted", "Updated", a weekday, a time zone)?"""
+    line = line.strip()
+    return (0 < len(line) <= 80 and bool(_YEAR_OR_MONTH.search(line)) and any(c.isdigit() for c in line)
+            and not _STAMP_TOKEN.sub("", line).strip())
