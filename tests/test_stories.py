@@ -445,6 +445,21 @@ def test_evidence_weighs_a_desk_up_and_unsure_stories_go_to_news():
     assert decide(p, labels, ["Weather"], None, 0.39) is None  # the models know none of the names
 
 
+def test_a_dropped_section_passes_its_stories_to_its_sibling():
+    """Science and Technology are siblings: with one of them not configured, its probability goes to the other
+    (a space story under Technology in AG News's four sections), not to the next most likely section."""
+    import numpy as np
+
+    from briefing.stories.sections import decide
+
+    labels = ["World", "Technology", "Science", "Opinion"]
+    p = np.array([0.30, 0.20, 0.45, 0.05])
+    assert decide(p, labels, ["World", "Technology", "Science"], None, 0.0) == "Science"
+    assert decide(p, labels, ["World", "Technology"], None, 0.0) == "Technology"  # 0.65 against 0.30
+    assert decide(p, labels, ["World", "Science"], None, 0.0) == "Science"
+    assert decide(p, labels, ["World", "Culture"], None, 0.0) == "World"  # no sibling configured: set aside
+
+
 def test_default_taxonomy_and_zero_shot_for_sections_the_models_do_not_know():
     """The default sections are the newsroom taxonomy the models learned, plus "News"; a section a user adds
     is chosen by its phrases, the learned ones by the models."""

@@ -41,6 +41,10 @@ from .evidence_of_section import boosted, story_evidence
 logger = logging.getLogger(__name__)
 GENERAL = "News"  # the section for stories the models are unsure of; never learned, never zero-shot
 NOT_SECTIONS = ("Opinion",)  # labels the models learn that are kinds of article, not sections
+# Sections one desk often covers together ("Sci/Tech", "Science & Technology"): where a user keeps one and drops the
+# other, the dropped one's stories go to the kept one, not to whichever other section is next most likely (a space
+# story under Technology, not World). AG News's four sections measure it (README).
+SIBLINGS = {"Science": "Technology", "Technology": "Science"}
 
 DEFAULT_PHRASES: dict[str, tuple[str, ...]] = {
     "World": (
@@ -337,13 +341,20 @@ def section_probabilities(models: SectionModels, features: np.ndarray | None, te
 def decide(probs: np.ndarray, labels: Sequence[str], names: Sequence[str], allowed: frozenset[str] | None,
            threshold: float) -> str | None:
     """One story's section among the configured `names` the models know, from its probabilities over
-    `labels`: Opinion and unconfigured labels set aside and the rest renormalised, the page's evidence
-    weighed in; below `threshold`, GENERAL when configured (not when the evidence names the winner). None
-    when the models know none of the names."""
+    `labels`: an unconfigured label's probability goes to its configured sibling (SIBLINGS), Opinion and other
+    unconfigured labels are set aside and the rest renormalised, the page's evidence weighed in; below
+    `threshold`, GENERAL when configured (not when the evidence names the winner). None when the models know none
+    of the names."""
     cols = [i for i, label in enumerate(labels) if label in names and label not in NOT_SECTIONS]
     if not cols:
         return None
-    p = np.asarray(probs, dtype=np.float64)[cols]
+    probs = np.asarray(probs, dtype=np.float64)
+    folded = probs.copy()
+    for i, label in enumerate(labels):
+        sibling = SIBLINGS.get(label)
+        if label not in names and sibling in names and sibling in labels:
+            folded[labels.index(sibling)] += probs[i]
+    p = folded[cols]
     p = p / p.sum() if p.sum() > 0 else np.full(len(cols), 1 / len(cols))
     known = [labels[i] for i in cols]
     p = boosted(p, known, allowed)
