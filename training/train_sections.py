@@ -8,7 +8,8 @@ Data (read-only, never shipped; ../shared/eval):
             ("Abstract for article N..."), and the 1,515 National & Local items (a "no desk owns it" label that
             overlaps Crime, Politics and Climate; such a story should reach "News" by low confidence, not be
             learned as a topic) -> 18,113 items, 12 labels (the 11 sections and Opinion, a kind not a section)
-  headlines-agnews-dev.jsonl   3,800 AG News items (World, Sports, Business, Sci/Tech -> Technology)
+  headlines-agnews-dev.jsonl   3,800 AG News items (World, Sports, Business, Sci/Tech -> Technology; the section
+                               tuner takes Sci/Tech as Science or Technology, train_section_tuner.py)
   bbc-dev.jsonl                600 BBC items (business, entertainment -> Culture, politics, sport, tech)
 
 Split: stratified by (newsroom, label), 20 % test (seed 25); of the rest 15 % validation (seed 26). AG News is
@@ -86,7 +87,8 @@ def load_sections(keep_national: bool = False) -> list[dict]:
 def load_agnews() -> list[dict]:
     rows = (json.loads(line) for line in (EVAL / "headlines-agnews-dev.jsonl").open(encoding="utf-8"))
     return [{"id": "ag:" + r["id"], "raw_id": r["id"], "title": r.get("title") or "", "text": r["text"],
-             "label": AG_MAP[r["category"]], "source_dataset": "agnews"} for r in rows if r["text"].strip()]
+             "label": AG_MAP[r["category"]], "category": r["category"], "source_dataset": "agnews"}
+            for r in rows if r["text"].strip()]
 
 
 def load_bbc() -> list[dict]:
