@@ -459,6 +459,12 @@ def test_a_dropped_section_passes_its_stories_to_its_sibling():
     assert decide(p, labels, ["World", "Technology"], None, 0.0) == "Technology"  # 0.65 against 0.30
     assert decide(p, labels, ["World", "Science"], None, 0.0) == "Science"
     assert decide(p, labels, ["World", "Culture"], None, 0.0) == "World"  # no sibling configured: set aside
+    # a science desk's page, with Science not configured, speaks for Technology
+    from briefing.stories.evidence_of_section import story_evidence
+
+    assert story_evidence([("https://example.com/science/2019/x", None)], ["World", "Technology", "News"]) == \
+        {"Technology"}
+    assert story_evidence([("https://example.com/science/2019/x", None)], ["World", "News"]) == frozenset()
 
 
 def test_default_taxonomy_and_zero_shot_for_sections_the_models_do_not_know():

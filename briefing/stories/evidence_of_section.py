@@ -30,6 +30,10 @@ W, P, B, T, S, H, SP, C, CJ, L, CE = ("World", "Politics", "Business", "Technolo
 EVIDENCE_BOOST = 20.0  # a topical desk loses only when the models are 20x surer of another section
 GEOGRAPHIC_BOOST = 3.0  # a foreign desk ('world', 'world-asia-india') says where, not what; a home desk ('uk',
 # 'us-news', 'nyregion') says the story is not foreign news: World weighs this many times less
+# Sections one desk often covers together ("Sci/Tech", "Science & Technology"): where a user keeps one and drops the
+# other, the dropped one's stories (and its desks' evidence) go to the kept one, not to whichever other section is
+# next most likely (a space story under Technology, not World). AG News's four sections measure it (README).
+SIBLINGS = {S: T, T: S}
 NOT_WORLD = "not World"  # what a home desk allows: any section but World (never a section's name)
 MAX_CATEGORIES = 3  # an item with more categories than this is tagged with keywords (NYT, Fox), not a desk
 
@@ -213,6 +217,7 @@ def story_evidence(pages: Iterable[tuple[str | None, str | None]], names: Sequen
         if found is not None:
             spoke = True
             allowed |= found & {*names, NOT_WORLD}
+            allowed |= {SIBLINGS[s] for s in found if s not in names and SIBLINGS.get(s) in names}
     if NOT_WORLD in allowed and len(allowed) > 1:
         allowed.discard(NOT_WORLD)  # a report on a topical or foreign desk says more than a home desk
     return frozenset(allowed) if spoke else None

@@ -36,15 +36,11 @@ import numpy as np
 
 from ..errors import ModelError
 from ..models import shipped
-from .evidence_of_section import boosted, story_evidence
+from .evidence_of_section import SIBLINGS, boosted, story_evidence
 
 logger = logging.getLogger(__name__)
 GENERAL = "News"  # the section for stories the models are unsure of; never learned, never zero-shot
 NOT_SECTIONS = ("Opinion",)  # labels the models learn that are kinds of article, not sections
-# Sections one desk often covers together ("Sci/Tech", "Science & Technology"): where a user keeps one and drops the
-# other, the dropped one's stories go to the kept one, not to whichever other section is next most likely (a space
-# story under Technology, not World). AG News's four sections measure it (README).
-SIBLINGS = {"Science": "Technology", "Technology": "Science"}
 
 DEFAULT_PHRASES: dict[str, tuple[str, ...]] = {
     "World": (

@@ -21,7 +21,7 @@ from ..text.rules import word_count
 from ..text.sentences import clean, encoder_texts, sentences
 from .base import ProgressFn
 from .compress import Compressor
-from .headline import can_lead, title_headline
+from .headline import can_lead, clean_title, title_headline
 
 if TYPE_CHECKING:
     from ..models.bundle import Models
@@ -71,8 +71,10 @@ def assemble(article: Article, sents: Sequence[Sentence], head: int | None, chos
     if headline:
         return Summary(article.id, headline, tuple(text(i) for i in order), backend, sentence_ids=tuple(order),
                        headline_id=None, headline_from="title")
-    if head is None:
-        return Summary(article.id, "", (), backend)
+    if head is None:  # nothing to make a headline from: a date-only title is still better than none
+        fallback = clean_title(article.title, article.source, article.text) if article.title else ""
+        return Summary(article.id, fallback, tuple(text(i) for i in order), backend, sentence_ids=tuple(order),
+                       headline_id=None, headline_from="title" if fallback else "sentence")
     # A headline that is a whole sentence is not repeated under it (Summary.rest()).
     return Summary(article.id, clean(sents[head].text), tuple(text(i) for i in order), backend,
                    sentence_ids=tuple(order), headline_id=head, headline_from="sentence")

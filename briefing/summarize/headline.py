@@ -255,13 +255,14 @@ def _final_stop(t: str) -> str:
 
 def title_headline(title: str | None, source: str | None = None, text: str = "") -> str | None:
     """The article's title as its headline (clean_title()); None when it has none, or when it is only a date or
-    time stamp ("Saturday, August 24, 2013": when, not what; 26 of ECB+'s 496 real reports have one), so the
+    time stamp ("Saturday, August 24, 2013": when, not what; 28 of ECB+'s 496 real reports have one), so the
     headline comes from the story. The title stays the article's: grouping still reads the date in it."""
     from ..text.datelines import date_only
 
     if not title or not title.strip() or date_only(title):
         return None
-    return clean_title(title, source, text) or None
+    cleaned = clean_title(title, source, text)  # "Saturday, August 24, 2013 | Example News": the date is left
+    return None if not cleaned or date_only(cleaned) else cleaned
 
 
 def clean_title(title: str, source: str | None = None, text: str = "") -> str:

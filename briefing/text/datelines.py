@@ -56,13 +56,19 @@ _STAMP_LABEL = (r"(?:(?:first\s+|last\s+)?(?:published|posted|updated|released?|
                 r"(?:\s+(?:on|at|time))?")
 _ZONE = r"(?:gmt|utc|bst|cet|cest|eet|est|edt|cst|cdt|mst|mdt|pst|pdt|akdt|akst|hst|ist|et|pt|ct|aest|aedt|jst|hkt|sgt|uk)"
 _STAMP_TOKEN = re.compile(rf"(?<![a-z])(?:{_MONTH}|{_WEEKDAY}|{_STAMP_LABEL}|{_ZONE}|[ap]\.?\s?m\.?|at|on|hrs)(?![a-z])"
-                          rf"|\d{{1,4}}(?:st|nd|rd|th)?(?!\d)|[-–—|/:.,()+\s]", re.I)
-_YEAR_OR_MONTH = re.compile(rf"\b(?:19\d\d|20\d\d)\b|\b{_MONTH}\s*\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}",
-                            re.I)
+                          rf"|\d{{1,4}}(?:st|nd|rd|th)?(?!\d)|[-–—|/:.,()+·•@\s\u200b\u00ad]", re.I)
+# "May 2", "2 May", "May 2013", "05/02/2013"
+_A_DATE = re.compile(rf"{_MONTH}\s*\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}"
+                     rf"|{_MONTH}\s*,?\s*(?:19|20)\d\d\b|\b\d{{1,4}}\s*[-/.]\s*\d{{1,2}}\s*[-/.]\s*\d{{1,4}}\b", re.I)
+_A_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_A_TIME_OR_LABEL = re.compile(rf"\b\d{{1,2}}\s*[:.]\s*\d\d\b|\b\d{{1,2}}\s*[ap]\.?\s?m\b|(?<![a-z])(?:{_WEEKDAY}|{_STAMP_LABEL})",
+                              re.I)
 
 
 def date_only(line: str) -> bool:
     """Is the line only a date or time stamp (with its label: "Posted", "Updated", a weekday, a time zone)?"""
     line = line.strip()
-    return (0 < len(line) <= 80 and bool(_YEAR_OR_MONTH.search(line)) and any(c.isdigit() for c in line)
-            and not _STAMP_TOKEN.sub("", line).strip())
+    if not 0 < len(line) <= 80 or _STAMP_TOKEN.sub("", line).strip():
+        return False
+    # a date, or a year with a time, weekday or label; a bare year ("1984", "2012") is a title's own word
+    return bool(_A_DATE.search(line) or (_A_YEAR.search(line) and _A_TIME_OR_LABEL.search(line)))
