@@ -13,6 +13,7 @@ from briefing.stories.blocking import article_vectors, candidate_pairs, cluster_
 from briefing.stories.copies import near_copies
 from briefing.stories.evidence import coverage, event_similarity, name_similarity, name_vectors
 from briefing.stories.grouping import cluster
+from briefing.stories.linkage import attach_alone, average_linkage, sparse_attach_alone
 from briefing.stories.neighbourhoods import neighbourhood, pair_neighbourhoods, with_neighbourhoods
 from briefing.stories.params import GROUPING
 
@@ -145,7 +146,8 @@ def _two_crowded_events_and_a_pair() -> np.ndarray:
 def test_reports_of_a_crowded_event_with_weak_evidence_join_through_their_shared_neighbours():
     sim = _two_crowded_events_and_a_pair()
     arts = [make_article(f"Report {i} text here.", id=str(i)) for i in range(14)]
-    assert cluster(arts, sim, SAME_EVENT) == [[0, 2, 3, 4, 5], [1], [6, 7, 8, 9, 10, 11], [12], [13]]
+    linked = average_linkage([[i] for i in range(14)], sim, SAME_EVENT)
+    assert sorted(sorted(g) for g in linked) == [[0, 2, 3, 4, 5], [1], [6, 7, 8, 9, 10, 11], [12], [13]]
     more = with_neighbourhoods(sim)
     assert more[0, 1] > 0.35  # 0 and 1 have the same nearest reports: 2-5
     assert more[0, 6] < 0.3  # the other event of that kind keeps its own reports nearest
@@ -192,3 +194,68 @@ def test_a_news_report_represents_a_story_before_opinion_or_a_live_blog():
     assert best_article([column, live, report]) == 2
     assert best_article([column, live]) == 1  # no news report: the longest complete one, as before
     assert best_article([column, make_article("", id="t", title="Title only")]) == 0  # text first
+
+
+def _loose_story_and_lone_reports() -> np.ndarray:
+    """0-6: one event told by seven outlets in their own words (0.5 between them); 7-8 a tight story (0.9);
+    9: a brief report of the first event, under the threshold from each of its reports (0.34) and far from the
+    rest (0.1); 10: between the first event and the tight story (0.34 and 0.32); 11: another story (0.1-0.2)."""
+    sim = np.full((12, 12), 0.1)
+    sim[:7, :7] = 0.5
+    sim[7:9, 7:9] = 0.9
+    sim[9, :7] = sim[:7, 9] = 0.34
+    sim[10, :7] = sim[:7, 10] = 0.34
+    sim[10, 7:9] = sim[7:9, 10] = 0.32
+    sim[11, :7] = sim[:7, 11] = 0.2
+    np.fill_diagonal(sim, 1.0)
+    return sim
+
+
+STORY, TIGHT, BRIEF, BETWEEN, OTHER = list(range(7)), [7, 8], 9, 10, 11
+
+
+def test_a_report_left_alone_joins_the_crowded_story_it_clearly_belongs_to():
+    """Linkage leaves the brief report out (0.34 < 0.42 from each report of a story whose own reports agree at
+    0.5); it joins that story (0.34 >= half its cohesion, 0.24 above every other group). The report between
+    that story and the tight one is as close to it but nearly as close to the other (0.02 apart): it joins
+    neither; the last is far from all. Dense and sparse alike; cluster() does it."""
+    sim = _loose_story_and_lone_reports()
+    linked = average_linkage([[i] for i in range(12)], sim, SAME_EVENT)
+    alone = [len(g) == 1 for g in linked]
+    got = sorted(sorted(g) for g in attach_alone(linked, alone, sim))
+    assert got == [[*STORY, BRIEF], TIGHT, [BETWEEN], [OTHER]]
+    edges = [(i, j, float(sim[i, j])) for i in range(12) for j in range(i + 1, 12)]
+    assert sparse_attach_alone(linked, alone, edges) == got
+    arts = [make_article(f"Report {i} text here.", id=str(i)) for i in range(12)]
+    assert cluster(arts, sim, SAME_EVENT) == got
+
+
+def test_a_lone_report_does_not_join_a_small_or_tight_story_nor_chain_two_events():
+    """Only a crowded story (GROUPING.alone_host reports or more) takes a lone report in: with three reports of
+    the story, the brief report stays alone; a tight story asks as much as linkage did (0.34 is under half of
+    0.9); and a report close to one member of a pair and far from the other is not chained in (the fixture
+    day's port expansion beside its storm story)."""
+    sim = _loose_story_and_lone_reports()
+    keep = [0, 1, 2, *TIGHT, BRIEF, BETWEEN, OTHER]
+    small = sim[np.ix_(keep, keep)]  # 0-2 the story, 3-4 tight, 5 the brief report
+    arts = [make_article(f"Report {i} text here.", id=str(i)) for i in range(len(small))]
+    assert [0, 1, 2, 5] not in cluster(arts, small, SAME_EVENT)
+    assert [[0, 1, 2], [3, 4], [5], [6], [7]] == cluster(arts, small, SAME_EVENT)
+    tight = sim.copy()
+    tight[:7, :7] = 0.9
+    np.fill_diagonal(tight, 1.0)
+    assert [BRIEF] in cluster([make_article(f"R {i}.", id=str(i)) for i in range(12)], tight, SAME_EVENT)
+    chain = np.array([[1, 0.7, 0.1], [0.7, 1, 0.7], [0.1, 0.7, 1]])
+    assert cluster([make_article(f"S {c}.", id=c) for c in "abc"], chain, 0.54) == [[0, 1], [2]]
+
+
+def test_blocked_grouping_attaches_lone_reports_like_every_pair(monkeypatch):
+    """cluster_blocked() over every pair as candidates gives what cluster() gives, lone reports included."""
+    from briefing.stories import blocking
+
+    sim = _loose_story_and_lone_reports()
+    arts = [make_article(f"Report {i} text here.", id=str(i)) for i in range(12)]
+    every = np.array([(i, j) for i in range(12) for j in range(i + 1, 12)])
+    monkeypatch.setattr(blocking, "pair_event_similarity", lambda a, b, pairs, p: sim[pairs[:, 0], pairs[:, 1]])
+    got = cluster_blocked(arts, [np.ones((1, 2), np.float32)] * 12, pairs=every, copies=[])
+    assert got == cluster(arts, sim, SAME_EVENT) == [[*STORY, BRIEF], TIGHT, [BETWEEN], [OTHER]]

@@ -19,7 +19,7 @@ import numpy as np
 from ..documents import Article
 from .copies import copy_groups, fingerprint
 from .evidence import day_penalty, name_vectors, readable, stamps
-from .linkage import sparse_average_linkage
+from .linkage import sparse_attach_alone, sparse_average_linkage
 from .neighbourhoods import pair_neighbourhoods
 from .params import GROUPING, GroupingParams
 
@@ -145,5 +145,8 @@ def cluster_blocked(articles: Sequence[Article], blocks: Sequence[np.ndarray], p
     sims = pair_event_similarity(articles, blocks, pairs, p) if len(pairs) else np.zeros(0, np.float32)
     members = copy_groups(n, copies)
     group_of = {i: g for g, m in enumerate(members) for i in m}
-    return sparse_average_linkage(members, [(group_of[int(i)], group_of[int(j)], float(s))
-                                            for (i, j), s in zip(pairs, sims, strict=True)], p.same_event)
+    groups = sparse_average_linkage(members, [(group_of[int(i)], group_of[int(j)], float(s))
+                                              for (i, j), s in zip(pairs, sims, strict=True)], p.same_event)
+    alone = {tuple(m) for m in members if len(m) == 1}  # reports without copies that linkage never merged
+    return sparse_attach_alone(groups, [tuple(g) in alone for g in groups],
+                               [(int(i), int(j), float(s)) for (i, j), s in zip(pairs, sims, strict=True)], p)

@@ -28,7 +28,7 @@ from .blocking import cluster_blocked
 from .copies import copy_groups, near_copies
 from .evidence import coverage, event_similarity, readable
 from .evidence_of_section import story_evidence
-from .linkage import average_linkage
+from .linkage import attach_alone, average_linkage
 from .params import GROUPING, GroupingParams
 from .sections import SECTION_WEIGHTS, SectionModels, classify, descriptions, story_text
 
@@ -64,14 +64,18 @@ def best_article(articles: Sequence[Article]) -> int:
 def cluster(articles: Sequence[Article], sim: np.ndarray | None, threshold: float,
             p: GroupingParams = GROUPING) -> list[list[int]]:
     """Groups of article indices, one per story, in order of each group's first article: copies joined, then
-    groups merged by average linkage while at least `threshold` similar (`sim`: pairwise; None: copies only).
+    groups merged by average linkage while at least `threshold` similar (`sim`: pairwise; None: copies only),
+    then each report left alone joins the one story it clearly belongs to, if any (linkage.attach_alone()).
     Live blogs and roundups (stories/kinds.py) tell several events at once, so they never bridge two: the
     others are grouped without them, then a live blog joins the one group it is most like, if that is
     `threshold` similar on average; a roundup (a digest of the day's items) joins none: it is a story of its own."""
     members = copy_groups(len(articles), near_copies(articles, p))
     if sim is not None and len(members) > 1:
         many = [m for m in members if all(articles[i].kind in MANY_EVENTS for i in m)]
-        members = average_linkage([m for m in members if m not in many], sim, threshold)
+        reports = [m for m in members if m not in many]
+        members = average_linkage(reports, sim, threshold)
+        alone = {tuple(m) for m in reports if len(m) == 1}  # linkage returns a group it never merged as given
+        members = attach_alone(members, [tuple(m) in alone for m in members], sim, p)
         for m in many:
             links = [float(sim[np.ix_(m, g)].mean()) for g in members]
             best = int(np.argmax(links)) if links else -1

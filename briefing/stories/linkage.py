@@ -1,11 +1,18 @@
 """Average linkage: merge the closest pair of groups while they are similar enough, densely (every pair scored)
-or over a sparse graph (candidate pairs only), with the same result on the same scores."""
+or over a sparse graph (candidate pairs only), with the same result on the same scores; then a report left alone
+joins the one story it clearly belongs to (attach_alone()), again densely or sparsely alike."""
 
 from __future__ import annotations
 
 import heapq
+import logging
+from collections.abc import Sequence
 
 import numpy as np
+
+from .params import GROUPING, GroupingParams
+
+logger = logging.getLogger(__name__)
 
 
 def average_linkage(members: list[list[int]], sim: np.ndarray, threshold: float) -> list[list[int]]:
@@ -93,3 +100,88 @@ def sparse_average_linkage(members: list[list[int]], edges: list[tuple[int, int,
             heapq.heappush(heap, (-link(a, b), a, b))
         weighted[h], sums[h] = {}, {}
     return sorted((sorted(m) for g, m in enumerate(members) if alive[g]), key=lambda m: m[0])
+
+
+def _attach(links: np.ndarray, cohesion: np.ndarray, sizes: np.ndarray, p: GroupingParams) -> int:
+    """The group a lone report joins (-1: none), from its mean similarity to each group linkage built, their
+    cohesion and their sizes."""
+    if not len(links):
+        return -1
+    order = np.argsort(-np.round(links / p.rank_step), kind="stable")  # near-ties to the lower group
+    best = int(order[0])
+    runner_up = float(links[order[1]]) if len(order) > 1 else -np.inf
+    top = float(links[best])
+    if (sizes[best] >= p.alone_host and top >= p.alone_floor and top >= p.alone_share * cohesion[best]
+            and top - runner_up >= p.alone_margin):
+        logger.debug("a lone report joins a story of %d (mean similarity %.3f, its cohesion %.3f, next story %.3f)",
+                     int(sizes[best]), top, float(cohesion[best]), runner_up)
+        return best
+    return -1
+
+
+def attach_alone(groups: list[list[int]], alone: Sequence[bool], sim: np.ndarray,
+                 p: GroupingParams = GROUPING) -> list[list[int]]:
+    """After linkage: each group flagged `alone` (one report, no copies, that linkage never merged) goes into the one
+    story it clearly belongs to, if any: a crowded story (p.alone_host reports or more; the nearest of all the
+    groups, small ones too) whose mean similarity to it is at least p.alone_floor, at least
+    p.alone_share of the story's own cohesion (the mean similarity of its reports' pairs) and p.alone_margin
+    above its next-closest story. A story told by many outlets in their own words is loose, and the report that
+    tells it most briefly or from another side falls just under the threshold from all of them (ECB+: the one
+    report of 10-18 left out); a tight story (copies and near-copies) asks as much as linkage did, and a report
+    between two stories joins neither. Hosts are the groups linkage built; their cohesion is theirs before any
+    report is attached, so the order of the lone reports does not matter."""
+    hosts = [g for g, a in zip(groups, alone, strict=True) if not a]
+    lone = [g for g, a in zip(groups, alone, strict=True) if a]
+    if not hosts or not lone:
+        return [list(g) for g in groups]
+    own = np.zeros((len(hosts), sim.shape[0]))
+    for h, m in enumerate(hosts):
+        own[h, m] = 1.0
+    sizes = own.sum(axis=1)
+    to_hosts = (sim @ own.T.astype(sim.dtype)).astype(np.float64)  # each article's summed similarity to each host
+    inner = np.einsum("hn,nh->h", own, to_hosts) - sizes  # without the diagonal's ones
+    cohesion = inner / np.maximum(sizes * (sizes - 1), 1.0)
+    out = [list(m) for m in hosts]
+    for g in lone:
+        best = _attach(to_hosts[g].sum(axis=0) / (len(g) * sizes), cohesion, sizes, p)
+        if best >= 0:
+            out[best] += g
+        else:
+            out.append(list(g))
+    return out
+
+
+def sparse_attach_alone(groups: list[list[int]], alone: Sequence[bool], edges: Sequence[tuple[int, int, float]],
+                        p: GroupingParams = GROUPING) -> list[list[int]]:
+    """attach_alone() over scored pairs of articles only (`edges`: i, j, similarity); an unscored pair counts 0."""
+    hosts = [g for g, a in zip(groups, alone, strict=True) if not a]
+    lone = [g for g, a in zip(groups, alone, strict=True) if a]
+    if not hosts or not lone:
+        return [list(g) for g in groups]
+    host_of = {i: h for h, m in enumerate(hosts) for i in m}
+    sizes = np.array([len(m) for m in hosts], dtype=np.float64)
+    inner = np.zeros(len(hosts))
+    to_hosts: dict[int, dict[int, float]] = {}
+    for i, j, s in edges:
+        hi, hj = host_of.get(i), host_of.get(j)
+        if hi is not None and hi == hj:
+            inner[hi] += 2 * s
+        if hj is not None and hi is None:
+            row = to_hosts.setdefault(i, {})
+            row[hj] = row.get(hj, 0.0) + s
+        if hi is not None and hj is None:
+            row = to_hosts.setdefault(j, {})
+            row[hi] = row.get(hi, 0.0) + s
+    cohesion = inner / np.maximum(sizes * (sizes - 1), 1.0)
+    out = [list(m) for m in hosts]
+    for g in lone:
+        links = np.zeros(len(hosts))
+        for i in g:
+            for h, s in to_hosts.get(i, {}).items():
+                links[h] += s
+        best = _attach(links / (len(g) * sizes), cohesion, sizes, p)
+        if best >= 0:
+            out[best] += g
+        else:
+            out.append(list(g))
+    return sorted((sorted(m) for m in out), key=lambda m: m[0])

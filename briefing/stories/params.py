@@ -18,6 +18,15 @@ class GroupingParams:
     same_event: float = 0.42
     # subtracted per day apart beyond the first: reports days apart need more evidence (ECB+ dev, README)
     day_penalty: float = 0.05
+    # a report linkage left alone joins the one story it is nearest on average (linkage.attach_alone()) when that
+    # story has at least alone_host reports and the mean is at least alone_floor, at least alone_share of the
+    # story's own cohesion and alone_margin above the next story (ECB+ dev, a plateau of 0.26-0.30 / 0.4-0.5 /
+    # 0.03-0.05; hosts of 5-6 took lone reports into wrong coronavirus groups on the ten real mornings;
+    # README "Reports left alone")
+    alone_floor: float = 0.30
+    alone_share: float = 0.5
+    alone_margin: float = 0.05
+    alone_host: int = 7
     # nearest articles that make an article's neighbourhood (ECB+ dev; README "shared neighbourhoods")
     neighbourhood: int = 6
     # others at same_event or closer that make an article's event crowded (neighbourhoods count only there)
