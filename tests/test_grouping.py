@@ -259,3 +259,44 @@ def test_blocked_grouping_attaches_lone_reports_like_every_pair(monkeypatch):
     monkeypatch.setattr(blocking, "pair_event_similarity", lambda a, b, pairs, p: sim[pairs[:, 0], pairs[:, 1]])
     got = cluster_blocked(arts, [np.ones((1, 2), np.float32)] * 12, pairs=every, copies=[])
     assert got == cluster(arts, sim, SAME_EVENT) == [[*STORY, BRIEF], TIGHT, [BETWEEN], [OTHER]]
+
+
+def test_a_lone_report_as_near_another_lone_report_joins_no_story():
+    """The brief report is 0.34 from the crowded story but 0.41 from another report linkage left alone (just
+    under the threshold): the next-nearest group counts lone reports too, so it joins neither. Dense and sparse."""
+    sim = _loose_story_and_lone_reports()
+    sim[BRIEF, OTHER] = sim[OTHER, BRIEF] = 0.41
+    arts = [make_article(f"Report {i} text here.", id=str(i)) for i in range(12)]
+    assert [BRIEF] in cluster(arts, sim, SAME_EVENT)
+    linked = average_linkage([[i] for i in range(12)], sim, SAME_EVENT)
+    edges = [(i, j, float(sim[i, j])) for i in range(12) for j in range(i + 1, 12)]
+    assert [BRIEF] in sparse_attach_alone(linked, [len(g) == 1 for g in linked], edges)
+
+
+def test_dense_and_sparse_lone_reports_agree_on_float32_scores_at_the_floor():
+    """A lone report whose mean to a crowded story is the floor to float32 precision: both versions sum in
+    float64 and decide alike (the dense one summed in float32 and disagreed)."""
+    p = GROUPING
+    sim = _loose_story_and_lone_reports().astype(np.float32)
+    row = np.full(7, p.alone_floor, dtype=np.float32)
+    row[0] += np.float32(3e-8)
+    sim[BRIEF, :7] = sim[:7, BRIEF] = row
+    linked = average_linkage([[i] for i in range(12)], sim, SAME_EVENT)
+    alone = [len(g) == 1 for g in linked]
+    dense = sorted(sorted(g) for g in attach_alone(linked, alone, sim))
+    edges = [(i, j, float(sim[i, j])) for i in range(12) for j in range(i + 1, 12)]
+    assert dense == sparse_attach_alone(linked, alone, edges)
+
+
+def test_blocked_grouping_never_attaches_a_lone_roundup(monkeypatch):
+    """A digest near the crowded story stays a story of its own in the blocked grouping, as in the dense one."""
+    from briefing.stories import blocking
+
+    sim = _loose_story_and_lone_reports()
+    arts = [make_article(f"Report {i} text here.", id=str(i)) for i in range(12)]
+    arts[BRIEF] = replace(arts[BRIEF], kind="roundup")
+    every = np.array([(i, j) for i in range(12) for j in range(i + 1, 12)])
+    monkeypatch.setattr(blocking, "pair_event_similarity", lambda a, b, pairs, p: sim[pairs[:, 0], pairs[:, 1]])
+    got = cluster_blocked(arts, [np.ones((1, 2), np.float32)] * 12, pairs=every, copies=[])
+    assert [BRIEF] in got
+    assert [BRIEF] in cluster(arts, sim, SAME_EVENT)

@@ -6,7 +6,9 @@ pairs are blocked first: each article's `neighbours` nearest articles by the mea
 rows at a time), published within `window_days` of each other (undated articles pair with any), plus the
 copies among all the neighbours (fingerprints compared for those pairs only). Only those pairs are scored,
 with the same evidence as evidence.event_similarity(); the same average linkage then runs over the sparse
-graph, a pair never scored counting as 0. benchmarks/grouping_scale.py measures time, memory and pairs lost.
+graph, a pair never scored counting as 0, and lone reports join the crowded story they clearly belong to as in
+the dense grouping (linkage.sparse_attach_alone(); a live blog or roundup never joins that way).
+benchmarks/grouping_scale.py measures time, memory and pairs lost.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from ..documents import Article
 from .copies import copy_groups, fingerprint
 from .evidence import day_penalty, name_vectors, readable, stamps
+from .kinds import MANY_EVENTS
 from .linkage import sparse_attach_alone, sparse_average_linkage
 from .neighbourhoods import pair_neighbourhoods
 from .params import GROUPING, GroupingParams
@@ -147,6 +150,6 @@ def cluster_blocked(articles: Sequence[Article], blocks: Sequence[np.ndarray], p
     group_of = {i: g for g, m in enumerate(members) for i in m}
     groups = sparse_average_linkage(members, [(group_of[int(i)], group_of[int(j)], float(s))
                                               for (i, j), s in zip(pairs, sims, strict=True)], p.same_event)
-    alone = {tuple(m) for m in members if len(m) == 1}  # reports without copies that linkage never merged
-    return sparse_attach_alone(groups, [tuple(g) in alone for g in groups],
+    alone = [len(g) == 1 and articles[g[0]].kind not in MANY_EVENTS for g in groups]  # one report, never merged
+    return sparse_attach_alone(groups, alone,
                                [(int(i), int(j), float(s)) for (i, j), s in zip(pairs, sims, strict=True)], p)

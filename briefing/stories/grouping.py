@@ -28,6 +28,7 @@ from .blocking import cluster_blocked
 from .copies import copy_groups, near_copies
 from .evidence import coverage, event_similarity, readable
 from .evidence_of_section import story_evidence
+from .kinds import MANY_EVENTS
 from .linkage import attach_alone, average_linkage
 from .params import GROUPING, GroupingParams
 from .sections import SECTION_WEIGHTS, SectionModels, classify, descriptions, story_text
@@ -35,7 +36,6 @@ from .sections import SECTION_WEIGHTS, SectionModels, classify, descriptions, st
 logger = logging.getLogger(__name__)
 FALLBACK_SECTION = "News"  # where stories go when no encoder is installed and no category fits
 OTHER_LANGUAGES = "Other languages"  # stories the English-only encoder cannot read, without a feed category
-MANY_EVENTS = frozenset({"live", "roundup"})  # kinds of article that tell several events: they never bridge two
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +72,8 @@ def cluster(articles: Sequence[Article], sim: np.ndarray | None, threshold: floa
     members = copy_groups(len(articles), near_copies(articles, p))
     if sim is not None and len(members) > 1:
         many = [m for m in members if all(articles[i].kind in MANY_EVENTS for i in m)]
-        reports = [m for m in members if m not in many]
-        members = average_linkage(reports, sim, threshold)
-        alone = {tuple(m) for m in reports if len(m) == 1}  # linkage returns a group it never merged as given
-        members = attach_alone(members, [tuple(m) in alone for m in members], sim, p)
+        members = average_linkage([m for m in members if m not in many], sim, threshold)
+        members = attach_alone(members, [len(m) == 1 for m in members], sim, p)  # one report: no copies, not merged
         for m in many:
             links = [float(sim[np.ix_(m, g)].mean()) for g in members]
             best = int(np.argmax(links)) if links else -1

@@ -28,6 +28,8 @@ from ..documents import KINDS  # noqa: F401  (news, opinion, live, roundup, vide
 from .evidence_of_section import url_segments
 
 # 1. schema.org types (https://schema.org/NewsArticle subtypes, LiveBlogPosting, Review, galleries, video)
+MANY_EVENTS = frozenset({"live", "roundup"})  # kinds of article that tell several events: they never bridge two
+
 TYPE_KIND = {
     "opinionnewsarticle": "opinion", "reviewnewsarticle": "opinion", "review": "opinion",
     "criticreview": "opinion", "employerreview": "opinion", "userreview": "opinion",

@@ -102,18 +102,18 @@ def sparse_average_linkage(members: list[list[int]], edges: list[tuple[int, int,
     return sorted((sorted(m) for g, m in enumerate(members) if alive[g]), key=lambda m: m[0])
 
 
-def _attach(links: np.ndarray, cohesion: np.ndarray, sizes: np.ndarray, p: GroupingParams) -> int:
-    """The group a lone report joins (-1: none), from its mean similarity to each group linkage built, their
-    cohesion and their sizes."""
+def _attach(links: np.ndarray, cohesion: np.ndarray, sizes: np.ndarray, rival: float, p: GroupingParams) -> int:
+    """The group a lone report joins (-1: none), from its mean similarity to each group linkage built (`links`),
+    their cohesion and sizes, and its highest similarity to another lone report (`rival`, -inf: none)."""
     if not len(links):
         return -1
     order = np.argsort(-np.round(links / p.rank_step), kind="stable")  # near-ties to the lower group
     best = int(order[0])
-    runner_up = float(links[order[1]]) if len(order) > 1 else -np.inf
     top = float(links[best])
+    runner_up = max(float(links[order[1]]) if len(order) > 1 else -np.inf, rival)
     if (sizes[best] >= p.alone_host and top >= p.alone_floor and top >= p.alone_share * cohesion[best]
             and top - runner_up >= p.alone_margin):
-        logger.debug("a lone report joins a story of %d (mean similarity %.3f, its cohesion %.3f, next story %.3f)",
+        logger.debug("a lone report joins a story of %d (mean similarity %.3f, its cohesion %.3f, next %.3f)",
                      int(sizes[best]), top, float(cohesion[best]), runner_up)
         return best
     return -1
@@ -122,28 +122,33 @@ def _attach(links: np.ndarray, cohesion: np.ndarray, sizes: np.ndarray, p: Group
 def attach_alone(groups: list[list[int]], alone: Sequence[bool], sim: np.ndarray,
                  p: GroupingParams = GROUPING) -> list[list[int]]:
     """After linkage: each group flagged `alone` (one report, no copies, that linkage never merged) goes into the one
-    story it clearly belongs to, if any: a crowded story (p.alone_host reports or more; the nearest of all the
-    groups, small ones too) whose mean similarity to it is at least p.alone_floor, at least
-    p.alone_share of the story's own cohesion (the mean similarity of its reports' pairs) and p.alone_margin
-    above its next-closest story. A story told by many outlets in their own words is loose, and the report that
-    tells it most briefly or from another side falls just under the threshold from all of them (ECB+: the one
-    report of 10-18 left out); a tight story (copies and near-copies) asks as much as linkage did, and a report
-    between two stories joins neither. Hosts are the groups linkage built; their cohesion is theirs before any
-    report is attached, so the order of the lone reports does not matter."""
+    story it clearly belongs to, if any: a crowded story (p.alone_host reports or more) whose mean similarity to
+    it is at least p.alone_floor, at least p.alone_share of the story's own cohesion (the mean similarity of its
+    reports' pairs) and p.alone_margin above the next-nearest group, small ones and other lone reports included.
+    A story told by many outlets in their own words is loose, and the report that tells it most briefly or from
+    another side falls just under the threshold from all of them (ECB+: the one report of 10-18 left out); a
+    tight story (copies and near-copies) asks as much as linkage did, and a report between two stories, or as
+    near another lone report, joins neither. The groups' cohesion is theirs before any report is attached, so
+    the order of the lone reports does not matter. Sums in float64, as the sparse version's."""
     hosts = [g for g, a in zip(groups, alone, strict=True) if not a]
     lone = [g for g, a in zip(groups, alone, strict=True) if a]
     if not hosts or not lone:
         return [list(g) for g in groups]
+    sim = np.asarray(sim, dtype=np.float64)
     own = np.zeros((len(hosts), sim.shape[0]))
     for h, m in enumerate(hosts):
         own[h, m] = 1.0
     sizes = own.sum(axis=1)
-    to_hosts = (sim @ own.T.astype(sim.dtype)).astype(np.float64)  # each article's summed similarity to each host
-    inner = np.einsum("hn,nh->h", own, to_hosts) - sizes  # without the diagonal's ones
+    to_hosts = sim @ own.T  # each article's summed similarity to each group
+    inner = np.einsum("hn,nh->h", own, to_hosts) - own @ np.diag(sim)  # without each article with itself
     cohesion = inner / np.maximum(sizes * (sizes - 1), 1.0)
+    singles = [g[0] for g in lone]
+    between = sim[np.ix_(singles, singles)].copy()
+    np.fill_diagonal(between, -np.inf)
     out = [list(m) for m in hosts]
-    for g in lone:
-        best = _attach(to_hosts[g].sum(axis=0) / (len(g) * sizes), cohesion, sizes, p)
+    for k, g in enumerate(lone):
+        rival = float(between[k].max()) if len(singles) > 1 else -np.inf
+        best = _attach(to_hosts[g].sum(axis=0) / (len(g) * sizes), cohesion, sizes, rival, p)
         if best >= 0:
             out[best] += g
         else:
@@ -159,9 +164,11 @@ def sparse_attach_alone(groups: list[list[int]], alone: Sequence[bool], edges: S
     if not hosts or not lone:
         return [list(g) for g in groups]
     host_of = {i: h for h, m in enumerate(hosts) for i in m}
+    singles = {i for g in lone for i in g}
     sizes = np.array([len(m) for m in hosts], dtype=np.float64)
     inner = np.zeros(len(hosts))
     to_hosts: dict[int, dict[int, float]] = {}
+    rival = dict.fromkeys(singles, 0.0 if len(singles) > 1 else -np.inf)  # an unscored pair counts 0
     for i, j, s in edges:
         hi, hj = host_of.get(i), host_of.get(j)
         if hi is not None and hi == hj:
@@ -172,6 +179,9 @@ def sparse_attach_alone(groups: list[list[int]], alone: Sequence[bool], edges: S
         if hi is not None and hj is None:
             row = to_hosts.setdefault(j, {})
             row[hi] = row.get(hi, 0.0) + s
+        if i in singles and j in singles and i != j:
+            rival[i] = max(rival[i], s)
+            rival[j] = max(rival[j], s)
     cohesion = inner / np.maximum(sizes * (sizes - 1), 1.0)
     out = [list(m) for m in hosts]
     for g in lone:
@@ -179,7 +189,7 @@ def sparse_attach_alone(groups: list[list[int]], alone: Sequence[bool], edges: S
         for i in g:
             for h, s in to_hosts.get(i, {}).items():
                 links[h] += s
-        best = _attach(links / (len(g) * sizes), cohesion, sizes, p)
+        best = _attach(links / (len(g) * sizes), cohesion, sizes, max(rival[i] for i in g), p)
         if best >= 0:
             out[best] += g
         else:
