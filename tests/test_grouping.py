@@ -300,3 +300,13 @@ def test_blocked_grouping_never_attaches_a_lone_roundup(monkeypatch):
     got = cluster_blocked(arts, [np.ones((1, 2), np.float32)] * 12, pairs=every, copies=[])
     assert [BRIEF] in got
     assert [BRIEF] in cluster(arts, sim, SAME_EVENT)
+
+
+def test_a_day_of_only_live_blogs_and_roundups_groups_without_error():
+    """Nothing for linkage to merge (every article tells several events; it crashed on an empty set of groups):
+    the second live blog joins the first as it would join any story it is like, the digest joins none."""
+    arts = [replace(make_article("Live: quake and cricket.", id="a"), kind="live"),
+            replace(make_article("Live: markets.", id="b"), kind="live"),
+            replace(make_article("Opening Bell.", id="c"), kind="roundup")]
+    sim = np.array([[1, .5, .5], [.5, 1, .5], [.5, .5, 1]])
+    assert cluster(arts, sim, SAME_EVENT) == [[0, 1], [2]]

@@ -30,6 +30,8 @@ def average_linkage(members: list[list[int]], sim: np.ndarray, threshold: float)
     precision 0.966 (README).
     Exact ties go to the lower group indices."""
     k = len(members)
+    if k < 2:
+        return [list(m) for m in members]
     own = np.zeros((k, sim.shape[0]))
     for g, m in enumerate(members):
         own[g, m] = 1.0
