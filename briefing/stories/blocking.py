@@ -148,8 +148,7 @@ def cluster_blocked(articles: Sequence[Article], blocks: Sequence[np.ndarray], p
     sims = pair_event_similarity(articles, blocks, pairs, p) if len(pairs) else np.zeros(0, np.float32)
     members = copy_groups(n, copies)
     group_of = {i: g for g, m in enumerate(members) for i in m}
-    groups = sparse_average_linkage(members, [(group_of[int(i)], group_of[int(j)], float(s))
-                                              for (i, j), s in zip(pairs, sims, strict=True)], p.same_event)
+    edges = list(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), sims.tolist(), strict=True)) if len(pairs) else []
+    groups = sparse_average_linkage(members, [(group_of[i], group_of[j], s) for i, j, s in edges], p.same_event)
     alone = [len(g) == 1 and articles[g[0]].kind not in MANY_EVENTS for g in groups]  # one report, never merged
-    return sparse_attach_alone(groups, alone,
-                               [(int(i), int(j), float(s)) for (i, j), s in zip(pairs, sims, strict=True)], p)
+    return sparse_attach_alone(groups, alone, edges, p)

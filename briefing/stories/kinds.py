@@ -27,9 +27,9 @@ from collections.abc import Iterable, Sequence
 from ..documents import KINDS  # noqa: F401  (news, opinion, live, roundup, video: part of this interface)
 from .evidence_of_section import url_segments
 
-# 1. schema.org types (https://schema.org/NewsArticle subtypes, LiveBlogPosting, Review, galleries, video)
 MANY_EVENTS = frozenset({"live", "roundup"})  # kinds of article that tell several events: they never bridge two
 
+# 1. schema.org types (https://schema.org/NewsArticle subtypes, LiveBlogPosting, Review, galleries, video)
 TYPE_KIND = {
     "opinionnewsarticle": "opinion", "reviewnewsarticle": "opinion", "review": "opinion",
     "criticreview": "opinion", "employerreview": "opinion", "userreview": "opinion",
